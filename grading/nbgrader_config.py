@@ -1,0 +1,32 @@
+"""nbgrader configuration for the course.
+
+This folder is the nbgrader course directory. Run nbgrader's own commands
+here, as nbgrader's documentation shows (`nbgrader generate_assignment
+01_tensors`, `nbgrader autograde 01_tensors`, ...). The instructor's source
+notebooks live in ../solutions and the generated learner notebooks in
+../notebooks, so those are this course's source and release folders.
+"""
+
+import os
+
+from torchcourse.grading_hooks import stderr_is_not_failure
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.root = here
+c.CourseDirectory.source_directory = os.path.join("..", "solutions")
+c.CourseDirectory.release_directory = os.path.join("..", "notebooks")
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "gradebook.db")
+# Data files that a section ships beside its notebook are released with it.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".hypothesis"]
+
+# A warning or other stderr output is not a failure; only an exception is.
+c.Execute.on_cell_executed = stderr_is_not_failure
+# The learner's notebook runs once per grading; a stuck cell must not stall the class.
+c.Execute.timeout = 60
+
+# Hidden tests are removed from the learner's copy; a test cell's checks run
+# from the source notebook when grading (nbgrader's default, stated here).
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
