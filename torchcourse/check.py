@@ -11,7 +11,8 @@ Values are compared on detached CPU copies, so results on any device pass.
 import math
 
 import torch
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
 
@@ -108,11 +109,10 @@ def close(found, expected, name="result", hint=None, atol=1e-5, rtol=1e-4, check
         dtype(found, expected.dtype, name)
     got = found.detach().cpu()
     want = expected.detach().cpu()
-    if got.dtype == torch.bool or want.dtype == torch.bool or not (got.is_floating_point() or want.is_floating_point()):
-        same = torch.equal(got.to(want.dtype), want) if got.dtype != want.dtype else torch.equal(got, want)
+    if got.is_floating_point() or want.is_floating_point():
+        same = torch.allclose(got.to(torch.float64), want.to(torch.float64), atol=atol, rtol=rtol, equal_nan=True)
     else:
-        got64, want64 = got.to(torch.float64), want.to(torch.float64)
-        same = torch.allclose(got64, want64, atol=atol, rtol=rtol, equal_nan=True)
+        same = torch.equal(got.to(want.dtype), want)
     if not same:
         detail = f"expected values {_preview(want)}, found {_preview(got)}"
         if got.numel() and (got.is_floating_point() or want.is_floating_point()):

@@ -1,0 +1,81 @@
+"""What the tests know about the course's layout and notebook conventions.
+
+One section = one nbgrader assignment = solutions/NN_name/NN_name.ipynb,
+generated into notebooks/NN_name/NN_name.ipynb. An exercise NN is a solution
+cell `exNN-solution` followed by test cells `exNN-visible` and `exNN-hidden`
+(nbgrader grade ids, which are also the cells' ids).
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+NOTEBOOKS = ROOT / "notebooks"
+GRADING = ROOT / "grading"
+
+ASSIGNMENTS = sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and re.fullmatch(r"\d\d_[a-z0-9_]+", p.name))
+EXERCISE_ID = re.compile(r"ex(\d\d)-(solution|visible|hidden)")
+SOLUTION_BLOCK = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION\n?", re.S)
+
+
+def source_path(assignment):
+    return SOLUTIONS / assignment / f"{assignment}.ipynb"
+
+
+def release_path(assignment):
+    return NOTEBOOKS / assignment / f"{assignment}.ipynb"
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def is_test_cell(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade", False) is True and cell.cell_type == "code"
+
+
+@dataclass
+class Exercise:
+    number: str          # "01"
+    solution: str        # the reference solution cell's source, markers included
+    visible: str         # the visible test cell's source
+    hidden: str          # the hidden test cell's source (hidden tests included)
+
+    @property
+    def name(self):
+        return f"ex{self.number}"
+
+
+def exercises(nb):
+    """The notebook's exercises, in order, keyed by number ("01", ...)."""
+    parts = {}
+    for cell in nb.cells:
+        match = EXERCISE_ID.fullmatch(grade_id(cell) or "")
+        if match:
+            parts.setdefault(match.group(1), {})[match.group(2)] = cell.source
+    return {number: Exercise(number, p.get("solution"), p.get("visible"), p.get("hidden"))
+            for number, p in parts.items()}
+
+
+def reference_answer(solution_source):
+    """The solution cell as a learner would write it: the reference code without nbgrader's markers."""
+    return SOLUTION_BLOCK.sub(lambda m: m.group(1), solution_source)
+
+
+def fill_answers(release_nb, source_nb, numbers):
+    """A copy of the learner notebook with the reference answers of exercises `numbers` filled in."""
+    wanted = {f"ex{n}-solution" for n in numbers}
+    answers = {grade_id(c): reference_answer(c.source) for c in source_nb.cells if grade_id(c) in wanted}
+    filled = nbformat.from_dict(release_nb)
+    for cell in filled.cells:
+        if grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return filled

@@ -1,0 +1,86 @@
+"""The instructor's source notebooks follow the course's conventions (see README, "Adding an exercise")."""
+
+import ast
+import re
+
+import course
+import nbformat
+import pytest
+from course import ASSIGNMENTS, SOLUTIONS
+
+SECTION_FOLDER = re.compile(r"\d\d_[a-z0-9_]+")
+
+
+def test_sections_are_numbered_folders_with_one_notebook_of_the_same_name():
+    for folder in SOLUTIONS.iterdir():
+        assert folder.is_dir() and SECTION_FOLDER.fullmatch(folder.name), f"unexpected {folder.name} in solutions/"
+        notebooks = sorted(p.name for p in folder.glob("*.ipynb"))
+        assert notebooks == [f"{folder.name}.ipynb"], f"{folder.name}/ holds {notebooks}"
+
+
+@pytest.fixture(params=ASSIGNMENTS)
+def notebook(request):
+    path = course.source_path(request.param)
+    return path, course.read(path)
+
+
+def test_notebook_is_stored_clean(notebook):
+    path, nb = notebook
+    nbformat.validate(nb)
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5), "nbformat 4.5, so that every cell has a stable id"
+    assert set(nb.metadata) == {"kernelspec", "language_info"}, f"extra notebook metadata: {sorted(nb.metadata)}"
+    assert nb.metadata.kernelspec.name == "python3"
+    ids = [cell.id for cell in nb.cells]
+    assert len(ids) == len(set(ids)), "cell ids must be unique"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"cell {cell.id} has outputs"
+        assert set(cell.metadata) <= {"nbgrader"}, f"cell {cell.id} has extra metadata {sorted(cell.metadata)}"
+        if course.grade_id(cell):
+            assert cell.id == course.grade_id(cell), f"cell {cell.id}: its id must equal its grade_id"
+    # Stored exactly as nbformat writes it, so that diffs stay small and reviewable.
+    assert path.read_text() == nbformat.writes(nb) + "\n"
+
+
+def test_notebook_opens_with_goals_and_ends_with_recap(notebook):
+    _, nb = notebook
+    first, last = nb.cells[0], nb.cells[-1]
+    assert first.cell_type == "markdown" and "After this notebook you will be able to" in first.source
+    assert last.cell_type == "markdown" and "## Recap" in last.source and "**Next:**" in last.source
+
+
+def test_exercises_follow_the_pattern(notebook):
+    _, nb = notebook
+    exercises = course.exercises(nb)
+    numbers = sorted(exercises)
+    assert numbers == [f"{i:02d}" for i in range(1, len(numbers) + 1)], f"exercises numbered {numbers}"
+    order = [course.grade_id(c) for c in nb.cells if course.grade_id(c)]
+    for number in numbers:
+        expected = [f"ex{number}-solution", f"ex{number}-visible", f"ex{number}-hidden"]
+        start = order.index(expected[0])
+        assert order[start:start + 3] == expected, f"ex{number}: cells must be solution, visible, hidden"
+    for index, cell in enumerate(nb.cells):
+        gid = course.grade_id(cell) or ""
+        meta = cell.metadata.get("nbgrader", {})
+        if gid.endswith("-solution"):
+            number = int(gid[2:4])
+            prompt = nb.cells[index - 1]
+            assert prompt.cell_type == "markdown" and prompt.source.startswith(f"### Exercise {number}:"), (
+                f"{gid}: the cell before must be the prompt, starting '### Exercise {number}:'")
+            assert meta["solution"] and not meta["grade"]
+            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+        elif gid.endswith(("-visible", "-hidden")):
+            assert meta["grade"] and meta["locked"] and meta["points"] > 0, f"{gid}: a locked cell worth points"
+            hidden = "### BEGIN HIDDEN TESTS" in cell.source and "### END HIDDEN TESTS" in cell.source
+            assert hidden == gid.endswith("-hidden"), f"{gid}: hidden tests belong in the -hidden cell only"
+            assert cell.source.startswith(f'"""Exercise {int(gid[2:4])}, '), f"{gid}: start with a docstring"
+
+
+def test_every_assertion_in_a_test_cell_explains_itself(notebook):
+    _, nb = notebook
+    for cell in nb.cells:
+        if course.is_test_cell(cell):
+            for node in ast.walk(ast.parse(cell.source)):
+                if isinstance(node, ast.Assert):
+                    assert node.msg is not None, (
+                        f"{cell.id}, line {node.lineno}: an assert needs a message saying expected vs found")
