@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import io
 import traceback
+import warnings
 
 import course
 import matplotlib
@@ -61,7 +62,8 @@ def run_exercise(assignment, number, answer_code):
     exercise = course.exercises(course.read(course.source_path(assignment)))[number]
     namespace = dict(snapshots(assignment)[number])
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        # An answer's own warnings are part of the answer, not of this test run.
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(record=True):
             exec(compile(answer_code, "<answer>", "exec"), namespace)
             exec(compile(exercise.visible, f"<ex{number}-visible>", "exec"), namespace)
             exec(compile(exercise.hidden, f"<ex{number}-hidden>", "exec"), namespace)
