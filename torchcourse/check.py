@@ -44,8 +44,9 @@ def _fail(name, what, hint=None):
 
 
 def _type_hint(value):
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return (f"{_type_name(value)} is a named tuple ({', '.join(value._fields)}); "
+    if type(value).__module__ == "torch.return_types":  # what torch.max(x, dim) and friends return
+        fields = [name for name in ("values", "indices") if hasattr(value, name)]
+        return (f"{_type_name(value)} is a named tuple ({', '.join(fields)}); "
                 "pick the field you need, e.g. result.indices.")
     if isinstance(value, (list, tuple)):
         return "build one tensor from the pieces, e.g. with torch.stack or torch.cat."
