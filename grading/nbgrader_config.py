@@ -19,6 +19,11 @@ c.CourseDirectory.root = here
 c.CourseDirectory.source_directory = os.path.join("..", "solutions")
 c.CourseDirectory.release_directory = os.path.join("..", "notebooks")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "gradebook.db")
+# nbgrader's exchange (release_assignment / fetch / submit / collect) inside the
+# course folder by default, so that the Assignment List works on one machine;
+# a shared JupyterHub points this at a folder that every user can reach.
+c.CourseDirectory.course_id = "pytorch-course"
+c.Exchange.root = os.path.join(here, "exchange")
 # Data files that a section ships beside its notebook are released with it.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".hypothesis"]
 

@@ -73,7 +73,11 @@ def test_exercises_follow_the_pattern(notebook):
             assert meta["grade"] and meta["locked"] and meta["points"] > 0, f"{gid}: a locked cell worth points"
             hidden = "### BEGIN HIDDEN TESTS" in cell.source and "### END HIDDEN TESTS" in cell.source
             assert hidden == gid.endswith("-hidden"), f"{gid}: hidden tests belong in the -hidden cell only"
-            assert cell.source.startswith(f'"""Exercise {int(gid[2:4])}, '), f"{gid}: start with a docstring"
+            # A docstring opens a visible test cell. A hidden test cell opens with a comment: in the learner's
+            # copy nothing else is left, and a lone docstring would be displayed (and read by nbgrader as a score).
+            opening = f'"""Exercise {int(gid[2:4])}, visible tests: ' if gid.endswith("-visible") else (
+                f"# Exercise {int(gid[2:4])}, hidden tests (run when graded): ")
+            assert cell.source.startswith(opening), f"{gid}: start with {opening!r}"
 
 
 def test_every_assertion_in_a_test_cell_explains_itself(notebook):

@@ -6,6 +6,8 @@ what was found, and, where the mismatch has a usual cause, a hint.
 Checks are strict about types on purpose: a test accepts a `torch.Tensor`
 (or `nn.Parameter`) and nothing that merely claims to be equal to one.
 Values are compared on detached CPU copies, so results on any device pass.
+The helpers set `__tracebackhide__`, so IPython shows a learner the failing
+line of the test and the message, not this module's internals.
 """
 
 import math
@@ -37,6 +39,7 @@ def _type_name(value):
 
 
 def _fail(name, what, hint=None):
+    __tracebackhide__ = True
     message = f"{name}: {what}"
     if hint:
         message += f" Hint: {hint}"
@@ -61,6 +64,7 @@ def _type_hint(value):
 
 def is_tensor(found, name="result"):
     """Fail unless `found` is a real torch.Tensor (subclasses and look-alikes are rejected)."""
+    __tracebackhide__ = True
     if type(found) not in TENSOR_TYPES:
         _fail(name, f"expected a torch.Tensor, found {_type_name(found)}.", _type_hint(found))
 
@@ -80,6 +84,7 @@ def _shape_hint(found, expected):
 
 def shape(found, expected, name="result", hint=None):
     """Fail unless `found` is a tensor of shape `expected`."""
+    __tracebackhide__ = True
     is_tensor(found, name)
     expected = tuple(expected)
     if tuple(found.shape) != expected:
@@ -89,6 +94,7 @@ def shape(found, expected, name="result", hint=None):
 
 def dtype(found, expected, name="result", hint=None):
     """Fail unless `found` is a tensor of dtype `expected`."""
+    __tracebackhide__ = True
     is_tensor(found, name)
     if found.dtype != expected:
         _fail(name, f"expected dtype {expected}, found {found.dtype}.",
@@ -106,6 +112,7 @@ def close(found, expected, name="result", hint=None, atol=1e-5, rtol=1e-4, check
 
     The device is not compared: a correct answer computed on a GPU passes.
     """
+    __tracebackhide__ = True
     is_tensor(expected, "the test's expected value")
     shape(found, expected.shape, name, None)
     if check_dtype:
@@ -129,11 +136,13 @@ def close(found, expected, name="result", hint=None, atol=1e-5, rtol=1e-4, check
 
 def equal(found, expected, name="result", hint=None):
     """Like `close`, but values must match exactly."""
+    __tracebackhide__ = True
     close(found, expected, name, hint, atol=0.0, rtol=0.0)
 
 
 def number(found, expected, name="result", hint=None, kind=float, tol=1e-6):
     """Fail unless `found` is a plain Python number of type `kind` equal to `expected` (within tol)."""
+    __tracebackhide__ = True
     if type(found) is not kind:
         default = ("call .item() to turn a one-element tensor into a Python number."
                    if type(found) in TENSOR_TYPES else _type_hint(found))
@@ -165,12 +174,14 @@ def random_tensor(shape, seed, dtype=torch.float32, low=-10, high=10):
 
 def that(condition, name, message):
     """Fail with `message` unless `condition` is true (for checks the helpers above do not cover)."""
+    __tracebackhide__ = True
     if condition is not True:
         _fail(name, message)
 
 
 def pair(found, name="result"):
     """Fail unless `found` is a tuple of two values; return it, ready to unpack."""
+    __tracebackhide__ = True
     if type(found) is not tuple or len(found) != 2:
         size = f" of length {len(found)}" if isinstance(found, (tuple, list)) else ""
         _fail(name, f"expected a tuple of two values, found {_type_name(found)}{size}.",
