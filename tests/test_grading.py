@@ -1,47 +1,52 @@
 """A real nbgrader round trip per section, through the course's nbgrader_config.py.
 
 The reference solution scores full marks, the committed learner notebook
-scores zero, a half-solved notebook scores in between, and a correct answer
-that writes warnings and stderr output keeps every point.
+scores zero, and a notebook with half of its exercises answered scores
+exactly their points, although each of those answers writes to stderr and
+emits a warning every time it is called (stock nbgrader would give them zero).
 """
+
+import ast
 
 import course
 import pytest
 from course import ASSIGNMENTS
 from nbformat.v4 import new_output
 
-NOISY_PREAMBLE = (
-    "import sys as _sys\n"
-    "import warnings as _warnings\n"
-    "print('a note on stderr', file=_sys.stderr)\n"
-    "__import__('os').write(2, b'written to file descriptor 2\\n')\n"
-    "_warnings.warn('a warning from a correct answer')\n"
-)
+NOISE = [
+    "import sys as _sys, warnings as _warnings",
+    "print('a note on stderr', file=_sys.stderr)",
+    "__import__('os').write(2, b'written to file descriptor 2\\n')",
+    "_warnings.warn('a warning from a correct answer')",
+]
 
 
 def noisy(answer_nb):
-    """Make every answered function write to stderr and warn each time it is called."""
+    """Make every function in the answer cells write to stderr and warn each time it runs."""
     for cell in answer_nb.cells:
-        if course.grade_id(cell) and cell.metadata["nbgrader"].get("solution"):
-            lines = cell.source.split("\n")
-            body = [i for i, line in enumerate(lines) if line.startswith("def ")]
-            for i in reversed(body):
-                indent = "    "
-                lines[i + 1:i + 1] = [indent + line for line in NOISY_PREAMBLE.strip().split("\n")]
-            cell.source = "\n".join(lines)
+        if not cell.metadata.get("nbgrader", {}).get("solution"):
+            continue
+        lines = cell.source.split("\n")
+        bodies = [node.body[0] for node in ast.walk(ast.parse(cell.source))
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for first in sorted(bodies, key=lambda statement: statement.lineno, reverse=True):
+            lines[first.lineno - 1:first.lineno - 1] = [" " * first.col_offset + line for line in NOISE]
+        cell.source = "\n".join(lines)
     return answer_nb
 
 
-def scores(course_dir, assignment):
+def points(source_nb, numbers):
+    """The points that exercises `numbers` are worth."""
+    wanted = {f"ex{n}-{kind}" for n in numbers for kind in ("visible", "hidden")}
+    return sum(c.metadata["nbgrader"]["points"] for c in source_nb.cells if course.grade_id(c) in wanted)
+
+
+def scores(course_dir, assignment, students):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course_dir.root / 'gradebook.db'}") as gradebook:
         total = gradebook.find_assignment(assignment).max_score
-        found = {}
-        for student in ["reference", "untouched", "half", "noisy"]:
-            submission = gradebook.find_submission(assignment, student)
-            found[student] = submission.score
-        return found, total
+        return {s: gradebook.find_submission(assignment, s).score for s in students}, total
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -52,24 +57,32 @@ def test_nbgrader_round_trip(course_dir, assignment):
     source = course.read(course.source_path(assignment))
     release = course.read(course.release_path(assignment))  # the committed learner notebook
     numbers = sorted(course.exercises(source))
+    half = numbers[::2]
     course_dir.submit("reference", assignment, course.fill_answers(release, source, numbers))
     course_dir.submit("untouched", assignment, release)
-    course_dir.submit("half", assignment, course.fill_answers(release, source, numbers[::2]))
-    course_dir.submit("noisy", assignment, noisy(course.fill_answers(release, source, numbers)))
+    course_dir.submit("half_noisy", assignment, noisy(course.fill_answers(release, source, half)))
 
     course_dir.nbgrader("autograde", assignment)
-    found, total = scores(course_dir, assignment)
+    found, total = scores(course_dir, assignment, ["reference", "untouched", "half_noisy"])
 
-    assert total > 0
+    assert total == points(source, numbers) > 0
     assert found["reference"] == total, f"reference solution: expected {total} points, found {found['reference']}"
     assert found["untouched"] == 0, f"untouched learner notebook: expected 0 points, found {found['untouched']}"
-    assert 0 < found["half"] < total, f"half-solved notebook: expected between 0 and {total}, found {found['half']}"
-    assert found["noisy"] == total, (
-        f"correct answers that warn and write to stderr: expected {total} points, found {found['noisy']}")
+    expected = points(source, half)
+    assert found["half_noisy"] == expected, (
+        f"exercises {half} answered correctly, with warnings and stderr output: "
+        f"expected {expected} of {total} points, found {found['half_noisy']}")
 
-    # The learner's Validate button uses nbgrader's Validator with the same config.
-    submitted = course_dir.root / "submitted" / "noisy" / assignment / f"{assignment}.ipynb"
-    result = course_dir.nbgrader("validate", str(submitted))
+
+def test_validate_button_passes_correct_answers_that_write_to_stderr(course_dir):
+    """The learner's Validate button runs nbgrader's Validator, with the same config."""
+    assignment = ASSIGNMENTS[0]
+    source = course.read(course.source_path(assignment))
+    release = course.read(course.release_path(assignment))
+    answered = noisy(course.fill_answers(release, source, sorted(course.exercises(source))))
+    course_dir.submit("learner", assignment, answered)
+    path = course_dir.root / "submitted" / "learner" / assignment / f"{assignment}.ipynb"
+    result = course_dir.nbgrader("validate", str(path))
     assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout
 
 
