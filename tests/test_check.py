@@ -99,3 +99,21 @@ def test_random_tensor_is_reproducible_and_in_range():
     b = check.random_tensor((50,), 1, torch.uint8, 0, 256)
     assert b.dtype == torch.uint8 and int(b.min()) >= 0, f"uint8 range: found {b.min()}..{b.max()}"
     assert check.random_tensor((5,), 3, torch.bool).dtype == torch.bool, "bool tensors from random_tensor"
+
+
+def test_hidden_tests_leave_nothing_in_the_working_folder(tmp_path):
+    """Grading runs in the learner's folder: hypothesis must not write .hypothesis/ there."""
+    import subprocess
+    import sys
+
+    script = (
+        "from hypothesis import given\n"
+        "from torchcourse import check\n"
+        "@check.hidden\n"
+        "@given(shape=check.shapes(), seed=check.seeds())\n"
+        "def hidden(shape, seed):\n"
+        "    check.random_tensor(shape, seed)\n"
+        "hidden()\n"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True)
+    assert list(tmp_path.iterdir()) == [], f"left behind: {sorted(p.name for p in tmp_path.iterdir())}"

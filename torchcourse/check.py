@@ -10,11 +10,16 @@ The helpers set `__tracebackhide__`, so IPython shows a learner the failing
 line of the test and the message, not this module's internals.
 """
 
+import atexit
 import math
+import os
+import shutil
+import tempfile
 
 import torch
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
 
@@ -23,6 +28,13 @@ TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
 # derandomized, capped, and no example database is written. Only the first
 # failure is reported, so that a message names one mistake, plainly, without
 # hypothesis's "explain" notes about which lines only failing cases ran.
+# Hypothesis also caches data under ./.hypothesis, which would be the learner's
+# folder: keep it in a private temporary folder that goes when the kernel does.
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    _storage = tempfile.mkdtemp(prefix="torchcourse-hypothesis-")
+    set_hypothesis_home_dir(_storage)
+    atexit.register(shutil.rmtree, _storage, ignore_errors=True)
+
 hidden = settings(
     max_examples=25,
     deadline=None,
