@@ -1,8 +1,9 @@
 """pytest hooks for the whole run, notebooks under solutions/ (executed by nbval) included.
 
 Fixtures for the course's own tests live in tests/conftest.py. The tests run
-on all cores with xdist's --dist loadfile, which also keeps the cells of one
-notebook, which share a kernel, on one worker.
+on all cores with xdist's --dist loadscope: the cells of one notebook, which
+share a kernel, stay on one worker, as do a module's test functions and a
+class's methods.
 """
 
 from pathlib import Path

@@ -9,7 +9,6 @@ emits a warning every time it is called (stock nbgrader would give them zero).
 import ast
 
 import course
-import pytest
 from course import ASSIGNMENTS
 from nbformat.v4 import new_output
 
@@ -49,29 +48,39 @@ def scores(course_dir, assignment, students):
         return {s: gradebook.find_submission(assignment, s).score for s in students}, total
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_nbgrader_round_trip(course_dir, assignment):
-    course_dir.add_source(assignment)
-    course_dir.nbgrader("generate_assignment", assignment)
+class RoundTrip:
+    """One section's round trip; a class per section lets xdist (--dist loadscope) grade sections in parallel."""
 
-    source = course.read(course.source_path(assignment))
-    release = course.read(course.release_path(assignment))  # the committed learner notebook
-    numbers = sorted(course.exercises(source))
-    half = numbers[::2]
-    course_dir.submit("reference", assignment, course.fill_answers(release, source, numbers))
-    course_dir.submit("untouched", assignment, release)
-    course_dir.submit("half_noisy", assignment, noisy(course.fill_answers(release, source, half)))
+    assignment = None
 
-    course_dir.nbgrader("autograde", assignment)
-    found, total = scores(course_dir, assignment, ["reference", "untouched", "half_noisy"])
+    def test_nbgrader_round_trip(self, course_dir):
+        assignment = self.assignment
+        course_dir.add_source(assignment)
+        course_dir.nbgrader("generate_assignment", assignment)
 
-    assert total == points(source, numbers) > 0
-    assert found["reference"] == total, f"reference solution: expected {total} points, found {found['reference']}"
-    assert found["untouched"] == 0, f"untouched learner notebook: expected 0 points, found {found['untouched']}"
-    expected = points(source, half)
-    assert found["half_noisy"] == expected, (
-        f"exercises {half} answered correctly, with warnings and stderr output: "
-        f"expected {expected} of {total} points, found {found['half_noisy']}")
+        source = course.read(course.source_path(assignment))
+        release = course.read(course.release_path(assignment))  # the committed learner notebook
+        numbers = sorted(course.exercises(source))
+        half = numbers[::2]
+        course_dir.submit("reference", assignment, course.fill_answers(release, source, numbers))
+        course_dir.submit("untouched", assignment, release)
+        course_dir.submit("half_noisy", assignment, noisy(course.fill_answers(release, source, half)))
+
+        course_dir.nbgrader("autograde", assignment)
+        found, total = scores(course_dir, assignment, ["reference", "untouched", "half_noisy"])
+
+        assert total == points(source, numbers) > 0
+        assert found["reference"] == total, f"reference solution: expected {total} points, found {found['reference']}"
+        assert found["untouched"] == 0, f"untouched learner notebook: expected 0 points, found {found['untouched']}"
+        expected = points(source, half)
+        assert found["half_noisy"] == expected, (
+            f"exercises {half} answered correctly, with warnings and stderr output: "
+            f"expected {expected} of {total} points, found {found['half_noisy']}")
+
+
+for _assignment in ASSIGNMENTS:
+    globals()[f"TestRoundTrip_{_assignment}"] = type(f"TestRoundTrip_{_assignment}", (RoundTrip,),
+                                                     {"assignment": _assignment})
 
 
 def test_validate_button_passes_correct_answers_that_write_to_stderr(course_dir):
