@@ -24,6 +24,8 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "gradebook.db")
 # a shared JupyterHub points this at a folder that every user can reach.
 c.CourseDirectory.course_id = "pytorch-course"
 c.Exchange.root = os.path.join(here, "exchange")
+# nbgrader refuses an exchange folder that does not exist ("Unwritable directory").
+os.makedirs(c.Exchange.root, exist_ok=True)
 # Data files that a section ships beside its notebook are released with it.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".hypothesis"]
 

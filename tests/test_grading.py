@@ -106,3 +106,10 @@ def test_stock_nbgrader_zeroes_a_test_cell_that_wrote_to_stderr():
     assert determine_grade(cell) == (0, 2)
     cell.outputs = [new_output("stream", name="stdout", text="UserWarning: something\n")]
     assert determine_grade(cell) == (2, 2)
+
+
+def test_learners_assignment_list_works_on_one_machine(course_dir):
+    """nbgrader's Assignment List (and release, fetch, submit) need the exchange folder to exist."""
+    result = course_dir.nbgrader("list", check=False)
+    assert result.returncode == 0 and "Unwritable directory" not in result.stdout + result.stderr, (
+        f"nbgrader list failed:\n{result.stdout}\n{result.stderr}")
