@@ -49,10 +49,6 @@ class Exercise:
     visible: str         # the visible test cell's source
     hidden: str          # the hidden test cell's source (hidden tests included)
 
-    @property
-    def name(self):
-        return f"ex{self.number}"
-
 
 def exercises(nb):
     """The notebook's exercises, in order, keyed by number ("01", ...)."""

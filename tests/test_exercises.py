@@ -7,6 +7,7 @@ exercise's visible and hidden tests from the source notebook.
 """
 
 import contextlib
+import functools
 import importlib
 import io
 import traceback
@@ -40,6 +41,12 @@ def cases():
                 yield pytest.param(assignment, number, answer, id=f"{assignment}-ex{number}-{kind}{i}")
 
 
+@functools.cache
+def source_exercises(assignment):
+    """The section's exercises from its source notebook, read once per test run."""
+    return course.exercises(course.read(course.source_path(assignment)))
+
+
 _snapshots = {}
 
 
@@ -66,7 +73,7 @@ def snapshots(assignment):
 
 def run_exercise(assignment, number, answer_code):
     """Run an answer and the exercise's tests; return None if they pass, else the failure text."""
-    exercise = course.exercises(course.read(course.source_path(assignment)))[number]
+    exercise = source_exercises(assignment)[number]
     namespace = dict(snapshots(assignment)[number])
     try:
         # An answer's own warnings are part of the answer, not of this test run.
@@ -81,7 +88,7 @@ def run_exercise(assignment, number, answer_code):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_exercise_has_a_corpus(assignment):
-    numbers = sorted(course.exercises(course.read(course.source_path(assignment))))
+    numbers = sorted(source_exercises(assignment))
     answers = corpus(assignment)
     assert answers is not None, f"tests/corpora/s{assignment}.py is missing"
     assert sorted(answers) == numbers, f"corpora/s{assignment}.py must cover exactly the exercises {numbers}"
@@ -95,7 +102,7 @@ def test_every_exercise_has_a_corpus(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_reference_solutions_pass(assignment):
-    for number, exercise in course.exercises(course.read(course.source_path(assignment))).items():
+    for number, exercise in source_exercises(assignment).items():
         failure = run_exercise(assignment, number, course.reference_answer(exercise.solution))
         assert failure is None, f"ex{number}: the reference solution fails its own tests:\n{failure}"
 
