@@ -9,6 +9,11 @@ notebooks live in ../solutions and the generated learner notebooks in
 
 import os
 
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput,
+                                    SaveAutoGrades)
+
+from torchcourse.grader.steps import HideHiddenTests, SandboxedExecute
 from torchcourse.grading_hooks import KERNEL_ARGUMENT
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
@@ -34,3 +39,14 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".hypo
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", KERNEL_ARGUMENT]
 # The learner's notebook runs once per grading; a stuck cell must not stall the class.
 c.Execute.timeout = 60
+
+# Grading runs learner code in the course's sandbox (torchcourse/grader), not in a
+# Jupyter kernel: isolated from the course's files and the network, with limits,
+# and with tests that learner code cannot rig. nbgrader's own steps around it stay.
+c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.SandboxedExecute.cell_seconds = 60
+c.SandboxedExecute.total_seconds = 600
+c.SandboxedExecute.memory_mb = 3072
+# Feedback shows hidden tests' messages, never their code (nbgrader's own feedback does).
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]

@@ -95,16 +95,23 @@ class Pool:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "torchcourse.grader.zygote", json.dumps(settings)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.layers = self.warning = None
+        self._count = 0
+        self._free = list(range(self.workers))
+
+    def wait_ready(self):
+        """The zygote warms up while the caller does other work; this waits for it."""
+        if self.layers is not None:
+            return
         hello = self.process.stdout.readline()
         if not hello:
             raise RuntimeError("the grading sandbox did not start (see the messages above)")
         hello = json.loads(hello)
         self.layers, self.warning = hello["ready"], hello["warning"]
-        self._count = 0
-        self._free = list(range(self.workers))
 
     def run(self, jobs, on_done=None):
         """jobs: {key: (cells, files)}; returns {key: Outcome}, calling on_done(key, outcome) as each ends."""
+        self.wait_ready()
         pending = list(jobs.items())
         running = {}  # job folder -> (key, slot, cell count)
         outcomes = {}

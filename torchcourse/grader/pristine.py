@@ -67,7 +67,7 @@ class Pristine:
 
     def restore(self):
         """Put back what changes() would report."""
-        for label, owner, whole, saved in self._snapshot:
+        for _label, owner, whole, saved in self._snapshot:
             current = self._vars(owner)
             for name, value in saved.items():
                 if name in _VOLATILE:

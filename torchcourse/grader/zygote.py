@@ -140,7 +140,8 @@ def supervise(runner, job, slot, limits, layers, hide):
             runner.run(spec["cells"], results, limits.cell_seconds)
         except BaseException as error:  # report, then leave; the supervisor records the exit
             try:
-                os.write(results, (json.dumps({"event": "sandbox-error", "evalue": repr(error)[:2000]}) + "\n").encode())
+                record = {"event": "sandbox-error", "evalue": repr(error)[:2000]}
+                os.write(results, (json.dumps(record) + "\n").encode())
             except OSError:
                 pass
             code = 70
