@@ -161,9 +161,15 @@ def main(argv=None):
 
 
 def _grade(args, started, coursedir, api, assignment, notebooks, locked, students, submitted, log, pool):
-    # 1 and 2: read, and let nbgrader sanitize what is readable.
-    captured = {}  # student -> (key, cells, files)
-    for student in students:
+    """One pipeline: this process sanitizes and records (nbgrader), the sandboxes run, all at the same time."""
+    print(f"Grading {assignment}: {len(students)} submissions, {pool.workers} at a time.", flush=True)
+    todo = list(students)
+    keys = {}
+    done = []
+    announced = False
+
+    def prepare(student):
+        """Read and sanitize one submission, then queue it for the sandbox (or score it 0 with a reason)."""
         folder = os.path.join(submitted, student, assignment)
         readable = True
         for name in notebooks:
@@ -174,99 +180,77 @@ def _grade(args, started, coursedir, api, assignment, notebooks, locked, student
             else:
                 for reason in cell_changes(nb, locked[name]):
                     log.reason(student, reason)
-        if not readable:
-            continue
-
-        def capture(nb, resources, student=student):
-            captured[student] = (steps.notebook_key(nb), steps.plain_cells(nb), steps.data_files(resources))
-
-        steps.CAPTURE = capture
-        try:
-            api.autograde(assignment, student, force=True, create=True)
-        finally:
-            steps.CAPTURE = None
-        if student not in captured:
-            log.reason(student, "nbgrader could not read the submission (see `nbgrader autograde` for its log)")
-
-    timings = {"read and sanitize": time.monotonic() - started}
-    # 3: run them all, in parallel sandboxes.
-    began = time.monotonic()
-    pool.wait_ready()
-    timings["waiting for the sandbox"] = time.monotonic() - began
-    log.isolation(pool.layers, pool.warning)
-    print(f"Grading {assignment}: {len(students)} submissions, {pool.workers} at a time. "
-          f"Isolation: {', '.join(pool.layers)}.", flush=True)
-    if pool.warning:
-        print(f"\n*** WARNING: {pool.warning} ***\n", file=sys.stderr, flush=True)
-    jobs = {student: (cells, files) for student, (key, cells, files) in captured.items()}
-    done = []
-
-    def progress(student, outcome):
-        done.append(student)
-        reason = steps.stop_reason(outcome.status)
-        print(f"  [{len(done):>3}/{len(jobs)}] ran {student} ({outcome.status.get('seconds', 0):.1f} s)"
-              + (f": {reason}" if reason else ""), flush=True)
-
-    began = time.monotonic()
-    outcomes = pool.run(jobs, progress)
-    timings["run"] = time.monotonic() - began
-    began = time.monotonic()
-
-    # 4: nbgrader records the scores, then feedback and the report.
-    for student in students:
-        if student in captured:
-            key = captured[student][0]
-            steps.PRECOMPUTED[key] = outcomes[student]
-            reason = steps.stop_reason(outcomes[student].status)
-            if reason:
-                log.reason(student, reason)
-            for problem in outcomes[student].problems:
-                log.reason(student, problem)
-            result = api.autograde(assignment, student, force=True, create=True)
-            if not result["success"] or key in steps.PRECOMPUTED:
-                steps.PRECOMPUTED.pop(key, None)
-                log.reason(student, "nbgrader could not record the grades; scored 0")
-                for name in notebooks:
-                    zero(coursedir, assignment, student, name)
+        captured = []
+        if readable:
+            steps.CAPTURE = lambda nb, resources: captured.append(
+                (steps.notebook_key(nb), steps.plain_cells(nb), steps.data_files(resources)))
+            try:
+                api.autograde(assignment, student, force=True, create=True)
+            finally:
+                steps.CAPTURE = None
+            if not captured:
+                log.reason(student, "nbgrader could not read the submission (run `nbgrader autograde` for its log)")
+        if captured:
+            key, cells, files = captured[0]
+            keys[student] = key
+            pool.submit(student, cells, files)
         else:
-            for name in notebooks:
-                zero(coursedir, assignment, student, name)
-            # An earlier run's autograded copy would otherwise become this run's feedback.
-            shutil.rmtree(coursedir.format_path(coursedir.autograded_directory, student, assignment),
-                          ignore_errors=True)
-    timings["record grades"] = time.monotonic() - began
-    began = time.monotonic()
-    feedback(api, assignment, [s for s in students if s in captured], args.workers)
-    timings["feedback"] = time.monotonic() - began
-    began = time.monotonic()
+            ungradable(student)
+
+    def ungradable(student):
+        for name in notebooks:
+            zero(coursedir, assignment, student, name)
+        # An earlier run's autograded copy would otherwise become this run's feedback.
+        shutil.rmtree(coursedir.format_path(coursedir.autograded_directory, student, assignment), ignore_errors=True)
+        shutil.rmtree(coursedir.format_path(coursedir.feedback_directory, student, assignment), ignore_errors=True)
+        report_progress(student, "not gradable: " + "; ".join(log.reasons[student]))
+
+    def finish(student, outcome):
+        """nbgrader records the sandbox's results (scores, late penalty), then writes the feedback."""
+        key = keys[student]
+        steps.PRECOMPUTED[key] = outcome
+        reason = steps.stop_reason(outcome.status)
+        for text in ([reason] if reason else []) + outcome.problems:
+            log.reason(student, text)
+        result = api.autograde(assignment, student, force=True, create=True)
+        if not result["success"] or key in steps.PRECOMPUTED:
+            steps.PRECOMPUTED.pop(key, None)
+            log.reason(student, "nbgrader could not record the grades; scored 0")
+            ungradable(student)
+            return
+        api.generate_feedback(assignment, student, force=True)
+        report_progress(student, f"{outcome.status.get('seconds', 0):.1f} s in the sandbox"
+                        + (f"; {reason}" if reason else ""))
+
+    def report_progress(student, text):
+        done.append(student)
+        print(f"  [{len(done):>3}/{len(students)}] {student}: {text}", flush=True)
+
+    while todo or pool.busy:
+        for student, outcome in pool.poll(0):
+            finish(student, outcome)
+        if pool.layers is not None and not announced:
+            announced = True
+            log.isolation(pool.layers, pool.warning)
+            print(f"Isolation: {', '.join(pool.layers)}.", flush=True)
+            if pool.warning:
+                print(f"\n*** WARNING: {pool.warning} ***\n", file=sys.stderr, flush=True)
+        if todo:
+            prepare(todo.pop(0))
+        elif pool.busy:
+            for student, outcome in pool.poll(None):
+                finish(student, outcome)
+    if not announced:
+        log.isolation(*_layers(pool))
     paths = log.write(coursedir, notebooks)
-    timings["report"] = time.monotonic() - began
-    print("Seconds: " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in timings.items()))
     print(f"Graded {len(students)} submissions in {time.monotonic() - started:.1f} s. "
           f"Report: {paths['report']}  Grades: {paths['csv']}  Feedback: {paths['feedback']}")
     return 0
 
 
-def feedback(api, assignment, students, workers):
-    """nbgrader's feedback for each learner; HTML export is slow, so learners are split across forks."""
-    groups = [students[i::workers] for i in range(max(1, workers))]
-    children = []
-    for group in groups[1:]:
-        pid = os.fork()
-        if pid == 0:
-            code = 0
-            try:
-                for student in group:
-                    api.generate_feedback(assignment, student, force=True)
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        children.append(pid)
-    for student in groups[0]:
-        api.generate_feedback(assignment, student, force=True)
-    for pid in children:
-        os.waitpid(pid, 0)
+def _layers(pool):
+    pool.wait_ready()
+    return pool.layers, pool.warning
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ cap, line by line, and only well-formed records of the expected shape are used.
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -85,7 +86,11 @@ def read_outcome(job, cell_count):
 
 
 class Pool:
-    """Runs notebooks in sandboxes forked from one warm zygote, `workers` at a time."""
+    """Runs notebooks in sandboxes forked from one warm zygote, `workers` at a time.
+
+    submit() queues a notebook and returns at once; poll() hands back those
+    that finished. The zygote warms up (imports torch) while the caller works.
+    """
 
     def __init__(self, workers, limits, hide, isolate=True):
         self.workers = max(1, workers)
@@ -94,53 +99,83 @@ class Pool:
         settings = {"limits": vars(limits), "hide": sorted(set(hide) | {self.folder}), "isolate": isolate}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "torchcourse.grader.zygote", json.dumps(settings)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.layers = self.warning = None
+        self._buffer = b""
         self._count = 0
         self._free = list(range(self.workers))
+        self._queue = []  # (key, cells, files) not yet handed to the zygote
+        self._running = {}  # job folder -> (key, slot, cell count)
+
+    def _lines(self, timeout):
+        """Complete lines from the zygote, waiting at most `timeout` seconds (None: until one comes)."""
+        while b"\n" not in self._buffer:
+            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+            if not ready:
+                return []
+            chunk = os.read(self.process.stdout.fileno(), 65536)
+            if not chunk:
+                raise RuntimeError("the grading sandbox's warm process stopped unexpectedly")
+            self._buffer += chunk
+        *lines, self._buffer = self._buffer.split(b"\n")
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def _handle(self, message, finished):
+        if "ready" in message:
+            self.layers, self.warning = message["ready"], message["warning"]
+            return
+        key, slot, count = self._running.pop(message["job"])
+        self._free.append(slot)
+        finished.append((key, read_outcome(message["job"], count)))
+        shutil.rmtree(message["job"], ignore_errors=True)
 
     def wait_ready(self):
-        """The zygote warms up while the caller does other work; this waits for it."""
-        if self.layers is not None:
-            return
-        hello = self.process.stdout.readline()
-        if not hello:
-            raise RuntimeError("the grading sandbox did not start (see the messages above)")
-        hello = json.loads(hello)
-        self.layers, self.warning = hello["ready"], hello["warning"]
+        """Wait until the zygote has warmed up, and return its isolation layers."""
+        while self.layers is None:
+            finished = []
+            for message in self._lines(None):
+                self._handle(message, finished)
+        return self.layers
 
-    def run(self, jobs, on_done=None):
-        """jobs: {key: (cells, files)}; returns {key: Outcome}, calling on_done(key, outcome) as each ends."""
-        self.wait_ready()
-        pending = list(jobs.items())
-        running = {}  # job folder -> (key, slot, cell count)
+    def submit(self, key, cells, files):
+        self._queue.append((key, cells, files))
+        self._dispatch()
+
+    def _dispatch(self):
+        while self.layers is not None and self._queue and self._free:
+            key, cells, files = self._queue.pop(0)
+            self._count += 1
+            job = os.path.join(self.folder, f"job{self._count}")
+            os.makedirs(os.path.join(job, "files"))
+            for name, data in files.items():
+                with open(os.path.join(job, "files", name), "wb") as f:
+                    f.write(data)
+            with open(os.path.join(job, "job.json"), "w") as f:
+                json.dump({"cells": cells, "files": sorted(files)}, f)
+            slot = self._free.pop(0)
+            self._running[job] = (key, slot, len(cells))
+            self.process.stdin.write((json.dumps({"job": job, "slot": slot}) + "\n").encode())
+            self.process.stdin.flush()
+
+    @property
+    def busy(self):
+        return bool(self._queue or self._running)
+
+    def poll(self, timeout=0):
+        """[(key, Outcome)] of notebooks that finished, waiting up to `timeout` seconds for one (None: no limit)."""
+        finished = []
+        for message in self._lines(timeout):
+            self._handle(message, finished)
+        self._dispatch()
+        return finished
+
+    def run(self, jobs):
+        """jobs: {key: (cells, files)} -> {key: Outcome}, all at once."""
+        for key, (cells, files) in jobs.items():
+            self.submit(key, cells, files)
         outcomes = {}
-        while pending or running:
-            while pending and self._free:
-                key, (cells, files) = pending.pop(0)
-                self._count += 1
-                job = os.path.join(self.folder, f"job{self._count}")
-                os.makedirs(os.path.join(job, "files"))
-                for name, data in files.items():
-                    with open(os.path.join(job, "files", name), "wb") as f:
-                        f.write(data)
-                with open(os.path.join(job, "job.json"), "w") as f:
-                    json.dump({"cells": cells, "files": sorted(files)}, f)
-                slot = self._free.pop(0)
-                running[job] = (key, slot, len(cells))
-                self.process.stdin.write(json.dumps({"job": job, "slot": slot}) + "\n")
-                self.process.stdin.flush()
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError("the grading sandbox's zygote stopped unexpectedly")
-            message = json.loads(line)
-            key, slot, count = running.pop(message["job"])
-            self._free.append(slot)
-            outcome = read_outcome(message["job"], count)
-            shutil.rmtree(message["job"], ignore_errors=True)
-            outcomes[key] = outcome
-            if on_done:
-                on_done(key, outcome)
+        while self.busy:
+            outcomes.update(self.poll(None))
         return outcomes
 
     def close(self):

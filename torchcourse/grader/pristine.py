@@ -19,8 +19,9 @@ import torch
 
 from torchcourse import check
 
-# IPython keeps its output history in these builtins.
-_VOLATILE = {"_", "__", "___"}
+# IPython keeps its output history in these builtins; copyreg caches __slotnames__
+# on a class the first time an instance is pickled or deep-copied.
+_VOLATILE = {"_", "__", "___", "__slotnames__"}
 
 
 def _protected():
@@ -57,7 +58,7 @@ class Pristine:
                 if name not in current or current[name] is not value:
                     found.append(f"{label}.{name}")
             if whole:
-                found.extend(f"{label}.{name}" for name in current if name not in saved)
+                found.extend(f"{label}.{name}" for name in current if name not in saved and name not in _VOLATILE)
         for name, module in self._modules.items():
             if sys.modules.get(name) is not module:
                 found.append(f"sys.modules[{name!r}]")
@@ -78,7 +79,7 @@ class Pristine:
                     except (AttributeError, TypeError):
                         pass  # a read-only slot cannot have been replaced either
             if whole:
-                for name in [name for name in current if name not in saved]:
+                for name in [name for name in current if name not in saved and name not in _VOLATILE]:
                     try:
                         self._delattr(owner, name)
                     except (AttributeError, TypeError):
