@@ -38,7 +38,7 @@ def _error(value):
             "traceback": [_text(line, 20_000) for line in trace[:60]] if isinstance(trace, list) else []}
 
 
-def read_outcome(job, cell_count):
+def read_outcome(job, cell_count, code_cells):
     outcome = Outcome()
     try:
         with open(os.path.join(job, "status.json")) as f:
@@ -82,6 +82,9 @@ def read_outcome(job, cell_count):
                 "tampered": [_text(t, 200) for t in tampered[:20]] if isinstance(tampered, list) else [],
                 "seconds": record["seconds"] if isinstance(record.get("seconds"), (int, float)) else None,
             }
+    if outcome.status.get("status") == "finished" and len(outcome.cells) < code_cells:
+        # Learner code can end the process with a clean status (os._exit(0)); cells it never reached say so.
+        outcome.status = {**outcome.status, "status": "exited", "code": 0}
     return outcome
 
 
@@ -105,7 +108,7 @@ class Pool:
         self._count = 0
         self._free = list(range(self.workers))
         self._queue = []  # (key, cells, files) not yet handed to the zygote
-        self._running = {}  # job folder -> (key, slot, cell count)
+        self._running = {}  # job folder -> (key, slot, cell count, code cell count)
 
     def _lines(self, timeout):
         """Complete lines from the zygote, waiting at most `timeout` seconds (None: until one comes)."""
@@ -124,9 +127,9 @@ class Pool:
         if "ready" in message:
             self.layers, self.warning = message["ready"], message["warning"]
             return
-        key, slot, count = self._running.pop(message["job"])
+        key, slot, count, code_cells = self._running.pop(message["job"])
         self._free.append(slot)
-        finished.append((key, read_outcome(message["job"], count)))
+        finished.append((key, read_outcome(message["job"], count, code_cells)))
         shutil.rmtree(message["job"], ignore_errors=True)
 
     def wait_ready(self):
@@ -153,7 +156,8 @@ class Pool:
             with open(os.path.join(job, "job.json"), "w") as f:
                 json.dump({"cells": cells, "files": sorted(files)}, f)
             slot = self._free.pop(0)
-            self._running[job] = (key, slot, len(cells))
+            code_cells = sum(1 for cell in cells if cell.get("cell_type") == "code")
+            self._running[job] = (key, slot, len(cells), code_cells)
             self.process.stdin.write((json.dumps({"job": job, "slot": slot}) + "\n").encode())
             self.process.stdin.flush()
 

@@ -3,16 +3,22 @@
 Tests compare with torch, NumPy, math and the course's `check` helpers, and
 learner code runs in the same process. So the sandbox records the namespaces
 of those modules and classes when it starts, puts back every name a
-submission replaced or deleted before each test cell runs, and looks again
-after the cell: a test whose helpers were replaced while it ran (by learner
-code it called) is not trusted, whatever it printed. Names a module gains
+submission replaced or deleted after every cell (so the grader's own code
+and the next tests run on the originals), and looks again after each test
+cell: a test whose helpers were replaced while it ran (by learner code it
+called) is not trusted, whatever it printed. Names a module gains
 later (lazy imports) are not replacements and are left alone.
 """
 
 import builtins
+import json
+import linecache
 import math
 import operator
+import os
+import signal
 import sys
+import time
 
 import numpy
 import torch
@@ -26,8 +32,10 @@ _VOLATILE = {"_", "__", "___", "__slotnames__"}
 
 def _protected():
     """(label, namespace owner) pairs whose names the tests rely on."""
+    # The tests' helpers, and what the grader itself uses between cells.
     modules = [builtins, math, operator, numpy, numpy.testing, torch, torch.nn, torch.nn.functional,
-               torch.linalg, torch.testing, torch.autograd, torch.optim, check]
+               torch.linalg, torch.testing, torch.autograd, torch.optim, check,
+               json, json.encoder, os, signal, time, linecache]
     classes = [torch._C.TensorBase, torch.Tensor, torch.nn.Module, torch.nn.Parameter, torch.optim.Optimizer,
                torch.utils.data.DataLoader, torch.utils.data.Dataset]
     return ([(m.__name__, m, False) for m in modules]

@@ -1,0 +1,275 @@
+"""A class of 01_tensors submissions, honest and hostile, with the outcome each must get.
+
+Each learner is (notebook builder, expected score out of 36, reason fragments).
+Builders receive the released notebook, the source notebook and the course
+folder, and return the bytes of the submitted file (or None for no file).
+Every hostile notebook but the rigging ones answers everything correctly, so
+any points it loses come from what it tried, and any points it gains from
+a rigged test would show as a wrong score.
+"""
+
+import ast
+import json
+
+import nbformat
+from course import ROOT, fill_answers, grade_id, read, release_path
+
+SECTION = "01_tensors"
+FULL = 36
+ALL = [f"{n:02d}" for n in range(1, 13)]
+
+NOISE = [
+    "import sys as _sys, warnings as _warnings",
+    "print('a note on stderr', file=_sys.stderr)",
+    "__import__('os').write(2, b'written to file descriptor 2\\n')",
+    "_warnings.warn('a warning from a correct answer')",
+]
+
+
+def _answers(release, source, numbers=ALL):
+    return fill_answers(release, source, numbers)
+
+
+def _append(nb, cell_id, code):
+    for cell in nb.cells:
+        if grade_id(cell) == cell_id:
+            cell.source += "\n" + code
+            return nb
+    raise KeyError(cell_id)
+
+
+def _replace(nb, cell_id, code):
+    for cell in nb.cells:
+        if grade_id(cell) == cell_id:
+            cell.source = code
+            return nb
+    raise KeyError(cell_id)
+
+
+def _bytes(nb):
+    return nbformat.writes(nb).encode()
+
+
+def reference(release, source, course):
+    return _bytes(_answers(release, source))
+
+
+def noisy_half(release, source, course):
+    """Odd exercises answered; every answer writes to stderr, to fd 2 and warns each time it runs."""
+    nb = _answers(release, source, ALL[::2])
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution") and "NotImplementedError" not in cell.source:
+            lines = cell.source.split("\n")
+            bodies = [node.body[0] for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.FunctionDef)]
+            for first in sorted(bodies, key=lambda s: s.lineno, reverse=True):
+                lines[first.lineno - 1:first.lineno - 1] = [" " * first.col_offset + line for line in NOISE]
+            cell.source = "\n".join(lines)
+    return _bytes(nb)
+
+
+def malformed(release, source, course):
+    return _bytes(_answers(release, source))[:5000]
+
+
+def empty(release, source, course):
+    return b""
+
+
+def binary(release, source, course):
+    return bytes(range(256)) * 100
+
+
+def wrong_notebook(release, source, course):
+    return (release_path("00_intro")).read_bytes()
+
+
+def missing(release, source, course):
+    return None  # the folder holds notes.txt and no notebook
+
+
+def deleted_tests(release, source, course):
+    nb = _answers(release, source)
+    nb.cells = [c for c in nb.cells if grade_id(c) not in ("ex01-visible", "ex01-hidden")]
+    return _bytes(nb)
+
+
+def edited_tests(release, source, course):
+    nb = _replace(_answers(release, source), "ex02-solution", "def scale_image(image):\n    return image\n")
+    _replace(nb, "ex02-visible", "pass")
+    _replace(nb, "ex02-hidden", "pass")
+    return _bytes(nb)
+
+
+def exits(release, source, course):
+    return _bytes(_append(_answers(release, source), "ex03-solution", "import os\nos._exit(0)"))
+
+
+def hangs(release, source, course):
+    return _bytes(_append(_answers(release, source), "ex02-solution",
+                          "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n"
+                          "    except BaseException:\n        pass"))
+
+
+def slow_but_interruptible(release, source, course):
+    return _bytes(_append(_answers(release, source), "ex02-solution", "import time\ntime.sleep(1000)"))
+
+
+def huge_output(release, source, course):
+    return _bytes(_append(_answers(release, source), "ex01-solution",
+                          "for _ in range(3000):\n    print('x' * 100_000)"))
+
+
+def memory_bomb(release, source, course):
+    return _bytes(_append(_answers(release, source), "ex01-solution",
+                          "hoard = []\nwhile True:\n    hoard.append(bytearray(2**28))"))
+
+
+def stray_processes(release, source, course):
+    return _bytes(_append(_answers(release, source), "ex01-solution",
+                          "import os, time\nfor _ in range(300):\n    try:\n        if os.fork() == 0:\n"
+                          "            time.sleep(600)\n            os._exit(0)\n    except OSError:\n        break"))
+
+
+def snoop(release, source, course):
+    """Tries to read and write what it must not; any success costs its own ex01 points."""
+    targets = {
+        "read": [str(ROOT / "solutions" / SECTION / f"{SECTION}.ipynb"),
+                 str(course / "source" / SECTION / f"{SECTION}.ipynb"),
+                 str(course / "gradebook.db"),
+                 str(course / "submitted" / "reference" / SECTION / f"{SECTION}.ipynb"),
+                 str(course / "release" / SECTION / f"{SECTION}.ipynb"),
+                 str(ROOT / "tests" / "hostile.py"), str(ROOT / ".git" / "HEAD"), "/root/.bashrc", "/etc/shadow"],
+        "list": [str(course), str(ROOT / "solutions"), str(course / "submitted")],
+        "write": [str(course / "gradebook.db"), str(course / "vandal.txt"), str(ROOT / "vandal.txt"),
+                  "/var/tmp/vandal.txt"],
+    }
+    code = f"""
+import os, socket
+leaks = []
+targets = {json.dumps(targets)}
+for path in targets["read"]:
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+        leaks.append("read " + path)
+    except OSError:
+        pass
+for path in targets["list"]:
+    try:
+        if os.listdir(path):
+            leaks.append("listed " + path)
+    except OSError:
+        pass
+for path in targets["write"]:
+    try:
+        with open(path, "ab") as f:
+            f.write(b"x")
+        leaks.append("wrote " + path)
+    except OSError:
+        pass
+try:
+    socket.create_connection(("1.1.1.1", 80), timeout=2)
+    leaks.append("network")
+except OSError:
+    pass
+print("LEAKS:", leaks)
+if leaks:
+    del row_and_column
+"""
+    return _bytes(_append(_answers(release, source), "ex01-solution", code))
+
+
+def gradebook_vandal(release, source, course):
+    code = f"""
+import sqlite3
+try:
+    db = sqlite3.connect({str(course / 'gradebook.db')!r})
+    db.execute("UPDATE grade SET auto_score = 0")
+    db.commit()
+except Exception as error:
+    print("refused:", error)
+"""
+    return _bytes(_append(_answers(release, source), "ex01-solution", code))
+
+
+RIG = """
+import builtins, math, numpy, torch
+import torchcourse.check as check
+_yes = lambda *args, **kwargs: True
+_none = lambda *args, **kwargs: None
+torch.allclose = torch.equal = numpy.allclose = math.isclose = _yes
+torch.Tensor.__eq__ = lambda self, other: torch.ones((), dtype=torch.bool)
+builtins.isinstance = _yes
+for _name in ("close", "equal", "that", "shape", "dtype", "is_tensor", "number", "pair"):
+    setattr(check, _name, _none)
+"""
+
+WRONG = {
+    "ex01-solution": "def row_and_column(v):\n    return v, v\n",
+    "ex02-solution": "def scale_image(image):\n    return image\n",
+}
+
+
+def _wrong_everywhere(release, source):
+    """Every answer wrong: the released notebook (NotImplementedError) with two plausible wrong answers."""
+    nb = nbformat.from_dict(read(release_path(SECTION)))
+    for cell_id, code in WRONG.items():
+        _replace(nb, cell_id, code)
+    return nb
+
+
+def rigged_helpers(release, source, course):
+    """Wrong answers, and every comparison helper replaced to pass: the tests must still fail."""
+    return _bytes(_append(_wrong_everywhere(release, source), "ex01-solution", RIG))
+
+
+def rigs_during_test(release, source, course):
+    """A wrong answer that replaces the helpers from inside the test that calls it."""
+    nb = _wrong_everywhere(release, source)
+    _replace(nb, "ex01-solution", "def row_and_column(v):\n" + "\n".join("    " + line for line in RIG.splitlines())
+             + "\n    return v, v\n")
+    return _bytes(nb)
+
+
+def fake_objects(release, source, course):
+    """Answers that return objects claiming to equal anything, and a Tensor subclass that lies."""
+    nb = nbformat.from_dict(read(release_path(SECTION)))
+    fake = """
+import torch
+class Anything:
+    def __eq__(self, other): return True
+    def __getattr__(self, name): return self
+    def __call__(self, *args, **kwargs): return self
+    def __bool__(self): return True
+    def __iter__(self): return iter([self, self])
+class Liar(torch.Tensor):
+    def __eq__(self, other): return torch.ones((), dtype=torch.bool)
+"""
+    _replace(nb, "ex01-solution", fake + "def row_and_column(v):\n    return Anything(), Anything()\n")
+    _replace(nb, "ex02-solution", fake + "def scale_image(image):\n    return image.as_subclass(Liar)\n")
+    return _bytes(nb)
+
+
+# learner: (builder, expected score, fragments the report's reasons must contain)
+CLASS = {
+    "reference": (reference, FULL, []),
+    "noisy_half": (noisy_half, 18, []),
+    "malformed": (malformed, 0, ["not a readable notebook"]),
+    "empty": (empty, 0, ["empty"]),
+    "binary": (binary, 0, ["not text"]),
+    "wrong_notebook": (wrong_notebook, 0, ["is this a different notebook?"]),
+    "missing": (missing, 0, [f"no {SECTION}.ipynb"]),
+    "deleted_tests": (deleted_tests, FULL - 3, ["deleted cells score nothing: ex01-visible, ex01-hidden"]),
+    "edited_tests": (edited_tests, FULL - 3, ["edited locked cells were restored", "ex02-visible"]),
+    "exits": (exits, 6, ["exited"]),
+    "hangs": (hangs, 3, ["did not stop when interrupted"]),
+    "slow_but_interruptible": (slow_but_interruptible, FULL, []),
+    "huge_output": (huge_output, FULL, []),
+    "memory_bomb": (memory_bomb, FULL, []),
+    "stray_processes": (stray_processes, FULL, []),
+    "snoop": (snoop, FULL, []),
+    "gradebook_vandal": (gradebook_vandal, FULL, []),
+    "rigged_helpers": (rigged_helpers, 0, ["ex01-visible", "ex02-hidden"]),
+    "rigs_during_test": (rigs_during_test, 0, ["GradingIntegrityError"]),
+    "fake_objects": (fake_objects, 0, ["ex01-visible", "ex02-visible"]),
+}
