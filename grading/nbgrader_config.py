@@ -10,8 +10,14 @@ notebooks live in ../solutions and the generated learner notebooks in
 import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput,
-                                    SaveAutoGrades)
+from nbgrader.preprocessors import (
+                                    AssignLatePenalties,
+                                    CheckCellMetadata,
+                                    GetGrades,
+                                    IgnorePattern,
+                                    LimitOutput,
+                                    SaveAutoGrades,
+)
 
 from torchcourse.grader.steps import HideHiddenTests, SandboxedExecute
 from torchcourse.grading_hooks import KERNEL_ARGUMENT

@@ -250,6 +250,9 @@ class Liar(torch.Tensor):
     return _bytes(nb)
 
 
+# Learners whose expected score holds only with the operating-system isolation (root).
+NEEDS_ISOLATION = {"snoop", "gradebook_vandal", "stray_processes"}
+
 # learner: (builder, expected score, fragments the report's reasons must contain)
 CLASS = {
     "reference": (reference, FULL, []),

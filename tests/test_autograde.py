@@ -17,6 +17,8 @@ import pytest
 from course import GRADING, CourseDirectory, read, source_path
 
 AUTOGRADE = GRADING / "autograde"
+ISOLATED = os.geteuid() == 0
+LEARNERS = [name for name in hostile.CLASS if ISOLATED or name not in hostile.NEEDS_ISOLATION]
 LIMITS = """
 c.SandboxedExecute.cell_seconds = 3
 c.SandboxedExecute.total_seconds = 120
@@ -48,7 +50,7 @@ def make_course(root, learners):
 def graded(tmp_path_factory):
     """One run of grading/autograde over the whole class: (course, process, {learner: csv row})."""
     root = tmp_path_factory.mktemp("hostile") / "course"
-    course = make_course(root, list(hostile.CLASS))
+    course = make_course(root, LEARNERS)
     result = subprocess.run([str(AUTOGRADE), hostile.SECTION, "--course", str(root)], capture_output=True,
                             text=True, timeout=900)
     rows = {}
@@ -62,8 +64,8 @@ def graded(tmp_path_factory):
 def test_the_run_succeeds_and_reports_isolation(graded):
     course, result, rows = graded
     assert result.returncode == 0, result.stdout + result.stderr
-    assert sorted(rows) == sorted(hostile.CLASS), result.stdout + result.stderr
-    if os.geteuid() == 0:
+    assert sorted(rows) == sorted(LEARNERS), result.stdout + result.stderr
+    if ISOLATED:
         assert "Isolation: namespaces, hidden-files, scratch, user, limits." in result.stdout
     else:
         assert "WARNING" in result.stderr and "NOT isolated" in result.stderr
@@ -73,6 +75,8 @@ def test_the_run_succeeds_and_reports_isolation(graded):
 
 @pytest.mark.parametrize("learner", list(hostile.CLASS))
 def test_each_submission_gets_its_exact_score_and_reason(graded, learner):
+    if learner not in LEARNERS:
+        pytest.skip("needs the isolation that only root can set up; the report says it is missing")
     course, result, rows = graded
     _, expected, fragments = hostile.CLASS[learner]
     row = rows[learner]
@@ -85,13 +89,13 @@ def test_each_submission_gets_its_exact_score_and_reason(graded, learner):
 
 def test_every_learner_gets_feedback(graded):
     course, result, rows = graded
-    for learner in hostile.CLASS:
+    for learner in LEARNERS:
         path = course.root / "feedback" / learner / hostile.SECTION / f"{hostile.SECTION}.html"
         assert path.exists(), f"no feedback for {learner}"
 
 
 def test_the_snoop_saw_nothing(graded):
-    if os.geteuid() != 0:
+    if not ISOLATED:
         pytest.skip("isolation needs root; the report says so")
     course, result, rows = graded
     nb = nbformat.read(course.root / "autograded" / "snoop" / hostile.SECTION / f"{hostile.SECTION}.ipynb", 4)
@@ -139,7 +143,7 @@ def test_unknown_assignment_or_course_is_an_error(tmp_path):
 
 def test_plain_nbgrader_autograde_uses_the_same_sandbox(tmp_path):
     """The instructor's `nbgrader autograde` (and the Formgrader's button) get the same isolation and tests."""
-    learners = ["reference", "rigged_helpers", "snoop"]
+    learners = ["reference", "rigged_helpers"] + (["snoop"] if ISOLATED else [])
     course = make_course(tmp_path / "course", learners)
     course.nbgrader("autograde", hostile.SECTION)
     from nbgrader.api import Gradebook
@@ -147,3 +151,15 @@ def test_plain_nbgrader_autograde_uses_the_same_sandbox(tmp_path):
     with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gradebook:
         found = {s: gradebook.find_submission(hostile.SECTION, s).score for s in learners}
     assert found == {s: hostile.CLASS[s][1] for s in learners}
+
+
+def test_benchmark_runs_and_both_graders_agree():
+    """The benchmark's numbers are for README; here it only has to run and find the same scores."""
+    import sys
+
+    from course import ROOT
+
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "grading.py"), "--learners", "3"],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "speed-up:" in result.stdout
