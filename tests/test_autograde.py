@@ -152,14 +152,3 @@ def test_plain_nbgrader_autograde_uses_the_same_sandbox(tmp_path):
         found = {s: gradebook.find_submission(hostile.SECTION, s).score for s in learners}
     assert found == {s: hostile.CLASS[s][1] for s in learners}
 
-
-def test_benchmark_runs_and_both_graders_agree():
-    """The benchmark's numbers are for README; here it only has to run and find the same scores."""
-    import sys
-
-    from course import ROOT
-
-    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "grading.py"), "--learners", "3"],
-                            capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "speed-up:" in result.stdout
