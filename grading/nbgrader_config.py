@@ -40,6 +40,12 @@ os.makedirs(c.Exchange.root, exist_ok=True)
 # Data files that a section ships beside its notebook are released with it.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".hypothesis"]
 
+# What learners find in place of each answer: running it says what to do.
+c.ClearSolutions.code_stub = {
+    "python": '# YOUR CODE HERE\nraise NotImplementedError("Exercise not answered yet. Hint: the prompt above says what '
+              'to write; replace this line with your code.")',
+}
+
 # A warning or other stderr output is not a failure; only an exception is.
 # (The first argument is nbgrader's own default, kept.)
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", KERNEL_ARGUMENT]

@@ -41,4 +41,4 @@ def test_learner_notebook_has_no_outputs_answers_or_hidden_tests(assignment):
         answer = course.reference_answer(exercise.solution).strip().splitlines()[-1].strip()
         learner = next(c.source for c in release.cells if course.grade_id(c) == f"ex{number}-solution")
         assert answer not in learner, f"{assignment} ex{number}: the learner notebook shows the answer"
-        assert "raise NotImplementedError()" in learner
+        assert 'raise NotImplementedError("Exercise not answered yet.' in learner

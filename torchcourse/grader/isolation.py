@@ -96,28 +96,27 @@ def _interpreter_roots():
     return {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, *sys.path) if p and os.path.isdir(p)}
 
 
-def _expose_private_home(home, keep):
-    """Python may live under a home folder other users cannot enter (/root here).
+def _overlay(path, keep, options, staging):
+    """Lay a fresh tmpfs over `path`, binding back only the folders in `keep` that lie under it.
 
-    Lay an empty, world-readable tmpfs over that home and bind back only the
-    folders the interpreter needs, so nothing else in the home is visible.
+    Used for a home folder other users cannot enter (/root here, where Python
+    lives) and for the scratch folder (/tmp), which may hold the course checkout
+    and its .venv: lazy imports still work, and nothing else there is visible.
     """
-    keep = sorted({p for p in keep if p.startswith(home + "/")})
-    if not keep:
-        return
-    staging = "/dev/shm" if os.path.isdir("/dev/shm") else "/mnt"
-    _mount("tmpfs", staging, "tmpfs", 0, "mode=700,size=4k")
+    inside = sorted({p for p in keep if p.startswith(path.rstrip("/") + "/")})
+    inside = [p for p in inside if not any(p != q and p.startswith(q + "/") for q in inside)]
+    _mount("tmpfs", staging, "tmpfs", 0, "mode=700,size=4k")  # a fresh one each time: earlier ones are read-only
     held = []
-    for i, path in enumerate(keep):
+    for i, kept in enumerate(inside):
         spot = os.path.join(staging, str(i))
         os.mkdir(spot)
-        _mount(path, spot, None, MS_BIND | MS_REC)
-        held.append((spot, path))
-    _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=64k")
-    for spot, path in held:
-        os.makedirs(path, exist_ok=True)
-        _mount(spot, path, None, MS_MOVE)
-    os.chmod(home, 0o755)
+        _mount(kept, spot, None, MS_BIND | MS_REC)  # with the hiding mounts below it
+        held.append((spot, kept))
+    _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
+    for spot, kept in held:
+        os.makedirs(kept, exist_ok=True)
+        _mount(spot, kept, None, MS_MOVE)
+        _mount(None, kept, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)  # a bind does not keep "ro"
 
 
 def enter(hide, scratch_bytes, files, uid):
@@ -132,15 +131,16 @@ def enter(hide, scratch_bytes, files, uid):
     home_private = [h for h in ("/root",) if os.path.isdir(h) and not (os.stat(h).st_mode & 0o005)]
     for path in sorted(set(hide), key=len):
         _hide_behind_tmpfs(path)
+    staging = "/dev/shm" if os.path.isdir("/dev/shm") else "/mnt"
     for home in home_private:
-        _expose_private_home(home, keep)
+        _overlay(home, keep, "mode=755,size=64k", staging)
     # Everything read-only, then the scratch tmpfs and a /proc of this PID namespace on top.
     for target in sorted(set(_mountpoints()), key=len):
         try:
             _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)
         except OSError:
             pass  # some pseudo file systems refuse a read-only remount; they hold no course data
-    _mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_bytes}")
+    _overlay(SCRATCH, keep, f"mode=1777,size={scratch_bytes}", staging)
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     if os.path.isdir("/dev/shm"):
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_bytes}")
