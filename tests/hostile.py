@@ -250,6 +250,21 @@ class Liar(torch.Tensor):
     return _bytes(nb)
 
 
+def hides_errors(release, source, course):
+    """Unanswered, but tries to make failing tests look clean by breaking how errors are shown."""
+    nb = nbformat.from_dict(read(release_path(SECTION)))
+    return _bytes(_replace(nb, "ex01-solution", """
+import sys
+import IPython.core.ultratb as ultratb
+shell = get_ipython()
+shell.showtraceback = shell._showtraceback = lambda *args, **kwargs: None
+ultratb.FormattedTB.structured_traceback = lambda *args, **kwargs: 1 / 0
+sys.excepthook = lambda *args: None
+def row_and_column(v):
+    raise NotImplementedError
+"""))
+
+
 # Learners whose expected score holds only with the operating-system isolation (root).
 NEEDS_ISOLATION = {"snoop", "gradebook_vandal", "stray_processes"}
 
@@ -275,4 +290,5 @@ CLASS = {
     "rigged_helpers": (rigged_helpers, 0, ["ex01-visible", "ex02-hidden"]),
     "rigs_during_test": (rigs_during_test, 0, ["GradingIntegrityError"]),
     "fake_objects": (fake_objects, 0, ["ex01-visible", "ex02-visible"]),
+    "hides_errors": (hides_errors, 0, ["ex01-visible", "ex12-hidden"]),
 }

@@ -36,7 +36,10 @@ def _protected():
     modules = [builtins, math, operator, numpy, numpy.testing, torch, torch.nn, torch.nn.functional,
                torch.linalg, torch.testing, torch.autograd, torch.optim, check,
                json, json.encoder, os, signal, time, linecache]
-    classes = [torch._C.TensorBase, torch.Tensor, torch.nn.Module, torch.nn.Parameter, torch.optim.Optimizer,
+    from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
+
+    classes = [InteractiveShell, ExecutionResult,
+               torch._C.TensorBase, torch.Tensor, torch.nn.Module, torch.nn.Parameter, torch.optim.Optimizer,
                torch.utils.data.DataLoader, torch.utils.data.Dataset]
     return ([(m.__name__, m, False) for m in modules]
             + [(f"{c.__module__}.{c.__qualname__}", c, True) for c in classes])

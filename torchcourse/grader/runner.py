@@ -87,6 +87,7 @@ class Runner:
         self._restore, self._changes = pristine.restore, pristine.changes
         self._dumps = json.dumps
         self._write = os.write
+        self._run_cell = self.shell.run_cell
         self._error = None
         self._display = []
         runner = self
@@ -115,8 +116,9 @@ class Runner:
 
         signal.signal(signal.SIGALRM, expire)
         signal.setitimer(signal.ITIMER_REAL, timeout)
+        outcome = None
         try:
-            self.shell.run_cell(source, store_history=False, silent=False)
+            outcome = self._run_cell(source, store_history=False, silent=False)
         except CellTimeout as timed_out:  # raised outside IPython's own handler
             self._error = {"ename": "CellTimeout", "evalue": str(timed_out), "traceback": []}
         finally:
@@ -128,6 +130,12 @@ class Runner:
                 plt.close("all")
             except Exception:
                 pass
+        # Fail closed: the cell failed if IPython says so, even when its traceback display broke.
+        failure = None if outcome is None else (outcome.error_in_exec or outcome.error_before_exec)
+        if self._error is None and (outcome is None or failure is not None or not outcome.success):
+            self._error = {"ename": type(failure).__name__ if failure else "CellFailed",
+                           "evalue": str(failure)[:MAX_TEXT] if failure else "the cell did not complete",
+                           "traceback": []}
         text = "".join(parts)
         if stream.dropped:
             text += f"\n[... {stream.dropped} more characters of output not kept]\n"
