@@ -42,8 +42,8 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".hypo
 
 # What learners find in place of each answer: running it says what to do.
 c.ClearSolutions.code_stub = {
-    "python": '# YOUR CODE HERE\nraise NotImplementedError("Exercise not answered yet. Hint: the prompt above says what '
-              'to write; replace this line with your code.")',
+    "python": '# YOUR CODE HERE\nraise NotImplementedError("Exercise not answered yet. Hint: the prompt above '
+              'says what to write; replace this line with your code.")',
 }
 
 # A warning or other stderr output is not a failure; only an exception is.

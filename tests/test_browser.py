@@ -1,0 +1,198 @@
+"""The learner's and the instructor's journeys in a real browser (Chromium, headless, via Playwright).
+
+The course starts with README's own command (`./course lab`), serving a
+temporary folder that holds a learner's copy of 01_tensors with every
+exercise but the last answered. Screenshots of each step are saved under
+tests/artifacts/browser/ (git-ignored); README shows two of them.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+import course
+import nbformat
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = course.ROOT / "tests" / "artifacts" / "browser"
+SECTION = "01_tensors"
+TOKEN = "course-browser-test"
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason="needs Debian's chromium (./course test installs it)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url, seconds=120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+def start_lab(tmp_path_factory, root_dir=None):
+    """`./course lab`, as README says, with a clean workspace and settings; returns (server, base url)."""
+    # Clean user settings, except that every cell stays in the page (JupyterLab leaves
+    # cells out of view out of the DOM), so the test can count the plots.
+    settings = tmp_path_factory.mktemp("settings")
+    (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        '{"windowingMode": "none"}')
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false"}')  # no "Would you like to get notified..." toast over the screenshots
+    port = free_port()
+    server = subprocess.Popen(
+        [str(course.ROOT / "course"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         f"--IdentityProvider.token={TOKEN}", f"--LabApp.workspaces_dir={tmp_path_factory.mktemp('workspaces')}",
+         f"--LabApp.user_settings_dir={settings}"]
+        + ([f"--ServerApp.root_dir={root_dir}"] if root_dir else [])
+        + (["--allow-root"] if os.geteuid() == 0 else []),
+        env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"},  # the tests' Agg would hide the plots
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/api/status?token={TOKEN}")
+    except TimeoutError:
+        stop_lab(server)
+        raise
+    return server, base
+
+
+def stop_lab(server):
+    os.killpg(server.pid, 15)
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """The learner's JupyterLab on a folder holding their copy of 01_tensors, every exercise but the last answered.
+
+    Yields (base url, learner folder, (number, answer) of the last exercise).
+    """
+    folder = tmp_path_factory.mktemp("learner")
+    release, source = course.read(course.release_path(SECTION)), course.read(course.source_path(SECTION))
+    numbers = sorted(course.exercises(source))
+    (folder / SECTION).mkdir()
+    nbformat.write(course.fill_answers(release, source, numbers[:-1]), folder / SECTION / f"{SECTION}.ipynb")
+    last = course.exercises(source)[numbers[-1]]
+    server, base = start_lab(tmp_path_factory, folder)
+    try:
+        yield base, folder, (numbers[-1], course.reference_answer(last.solution))
+    finally:
+        stop_lab(server)
+
+
+@pytest.fixture(scope="module")
+def instructor_lab(tmp_path_factory):
+    """The instructor's JupyterLab: plain `./course lab`, on the repository, where the course folder is."""
+    server, base = start_lab(tmp_path_factory)
+    try:
+        yield base
+    finally:
+        stop_lab(server)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+def shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def validate(page):
+    """Press the notebook's Validate button; return the text of nbgrader's result dialog, then close it."""
+    page.keyboard.press("Control+s")
+    # JupyterLab may ask whether to overwrite a file whose time on disk it did not expect: the page's copy wins.
+    changed = page.locator(".jp-Dialog", has_text="File Changed")
+    try:
+        changed.wait_for(timeout=2000)
+        changed.get_by_role("button", name="Overwrite").click()
+    except Exception:
+        pass
+    page.wait_for_selector(".jp-Dialog", state="detached", timeout=10_000)
+    page.get_by_role("button", name="Validate").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=180_000)
+    page.wait_for_function("() => !document.querySelector('.jp-Dialog').innerText.includes('Validating')",
+                           timeout=180_000)
+    return dialog
+
+
+def test_learner_runs_validates_and_fixes_an_exercise(lab, browser):
+    base, folder, (number, answer) = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{base}/lab/tree/{SECTION}/{SECTION}.ipynb?token={TOKEN}&reset")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=120_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus", timeout=120_000)
+    time.sleep(2)  # the kernel starts
+
+    # Run all: every plot renders, and the run stops at the one exercise left unanswered.
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.locator("[data-command='runmenu:run-all']").click()
+    error = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    error.first.wait_for(timeout=180_000)
+    assert "Exercise not answered yet" in error.first.inner_text()
+    assert page.locator(".jp-RenderedImage img").count() >= 2, "the notebook's plots did not render"
+    shot(page, "learner-1-run-all")
+
+    # Validate: the untouched exercise fails, named, with its hint.
+    dialog = validate(page)
+    text = dialog.inner_text()
+    assert f"Exercise {int(number)}, visible tests" in text, text[:2000]
+    assert "Exercise not answered yet. Hint:" in text, text[:2000]
+    dialog.locator("pre").last.evaluate("element => element.scrollTop = element.scrollHeight")
+    shot(page, "learner-2-validate-fails")
+    dialog.get_by_role("button").last.click()
+
+    # Type the answer into the exercise's cell, save, validate again: success.
+    cell = page.locator(".jp-CodeCell").filter(has=page.locator(".jp-InputArea .cm-content",
+                                                                has_text="YOUR CODE HERE"))
+    assert cell.count() == 1
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(answer)
+    dialog = validate(page)
+    text = dialog.inner_text()
+    assert "Success! Your notebook passes all the tests." in text, text[:2000]
+    shot(page, "learner-3-validate-passes")
+    dialog.get_by_role("button").last.click()
+    saved = nbformat.read(folder / SECTION / f"{SECTION}.ipynb", as_version=4)
+    assert any(answer.strip() in c.source for c in saved.cells)
+    page.close()
+
+
+def test_instructor_sees_the_course_in_the_formgrader(instructor_lab, browser):
+    base = instructor_lab
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{base}/lab?token={TOKEN}&reset")
+    page.get_by_role("menuitem", name="Nbgrader").click()
+    page.get_by_role("menuitem", name="Formgrader").click()
+    frame = page.frame_locator("iframe").first
+    for assignment in course.ASSIGNMENTS:
+        frame.get_by_text(assignment, exact=True).first.wait_for(timeout=120_000)
+    time.sleep(1)
+    shot(page, "instructor-formgrader")
+    page.close()
