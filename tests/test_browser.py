@@ -163,7 +163,7 @@ def test_learner_runs_validates_and_fixes_an_exercise(lab, browser):
     text = dialog.inner_text()
     assert f"Exercise {int(number)}, visible tests" in text, text[:2000]
     assert "Exercise not answered yet. Hint:" in text, text[:2000]
-    dialog.locator("pre").last.evaluate("element => element.scrollTop = element.scrollHeight")
+    dialog.locator("pre").last.scroll_into_view_if_needed()  # the error and its hint, below the cell's source
     shot(page, "learner-2-validate-fails")
     dialog.get_by_role("button").last.click()
 
