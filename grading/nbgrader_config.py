@@ -34,9 +34,13 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, "gradebook.db")
 # course folder by default, so that the Assignment List works on one machine;
 # a shared JupyterHub points this at a folder that every user can reach.
 c.CourseDirectory.course_id = "pytorch-course"
-c.Exchange.root = os.path.join(here, "exchange")
-# nbgrader refuses an exchange folder that does not exist ("Unwritable directory").
-os.makedirs(c.Exchange.root, exist_ok=True)
+# A JupyterHub class sets COURSE_EXCHANGE_ROOT to the shared exchange (deploy/jupyterhub).
+if os.environ.get("COURSE_EXCHANGE_ROOT"):
+    c.Exchange.root = os.environ["COURSE_EXCHANGE_ROOT"]
+else:
+    c.Exchange.root = os.path.join(here, "exchange")
+    # nbgrader refuses an exchange folder that does not exist ("Unwritable directory").
+    os.makedirs(c.Exchange.root, exist_ok=True)
 # Data files that a section ships beside its notebook are released with it.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".hypothesis"]
 
