@@ -7,6 +7,7 @@ tests/artifacts/browser/ (git-ignored); README shows two of them.
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -122,6 +123,16 @@ def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
+@pytest.fixture
+def page(browser, request):
+    """A fresh page; on failure its last state is saved as <test name>-failed.png."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    yield page
+    if getattr(request.node, "failed", False):
+        shot(page, f"{request.node.name}-failed")
+    page.close()
+
+
 def validate(page):
     """Press the notebook's Validate button; return the text of nbgrader's result dialog, then close it."""
     page.keyboard.press("Control+s")
@@ -141,19 +152,26 @@ def validate(page):
     return dialog
 
 
-def test_learner_runs_validates_and_fixes_an_exercise(lab, browser):
+def test_learner_runs_validates_and_fixes_an_exercise(lab, page):
     base, folder, (number, answer) = lab
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(f"{base}/lab/tree/{SECTION}/{SECTION}.ipynb?token={TOKEN}&reset")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=120_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus", timeout=120_000)
-    time.sleep(2)  # the kernel starts
+    # The kernel has started when the status bar says so (on a loaded machine, tens of seconds).
+    page.locator(".jp-StatusBar-Widget", has_text="Idle").first.wait_for(timeout=240_000)
 
     # Run all: every plot renders, and the run stops at the one exercise left unanswered.
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.locator("[data-command='runmenu:run-all']").click()
+    started = page.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]"))
+    for _ in range(3):  # a click that lands before the notebook has focus runs nothing: try again
+        page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.locator("[data-command='runmenu:run-all']").click()
+        try:
+            started.first.wait_for(timeout=60_000)
+            break
+        except Exception:
+            continue
     error = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    error.first.wait_for(timeout=180_000)
+    error.first.wait_for(timeout=300_000)
     assert "Exercise not answered yet" in error.first.inner_text()
     assert page.locator(".jp-RenderedImage img").count() >= 2, "the notebook's plots did not render"
     shot(page, "learner-1-run-all")
@@ -181,12 +199,10 @@ def test_learner_runs_validates_and_fixes_an_exercise(lab, browser):
     dialog.get_by_role("button").last.click()
     saved = nbformat.read(folder / SECTION / f"{SECTION}.ipynb", as_version=4)
     assert any(answer.strip() in c.source for c in saved.cells)
-    page.close()
 
 
-def test_instructor_sees_the_course_in_the_formgrader(instructor_lab, browser):
+def test_instructor_sees_the_course_in_the_formgrader(instructor_lab, page):
     base = instructor_lab
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(f"{base}/lab?token={TOKEN}&reset")
     page.get_by_role("menuitem", name="Nbgrader").click()
     page.get_by_role("menuitem", name="Formgrader").click()
@@ -195,4 +211,3 @@ def test_instructor_sees_the_course_in_the_formgrader(instructor_lab, browser):
         frame.get_by_text(assignment, exact=True).first.wait_for(timeout=120_000)
     time.sleep(1)
     shot(page, "instructor-formgrader")
-    page.close()
