@@ -6,6 +6,7 @@ cell `exNN-solution` followed by test cells `exNN-visible` and `exNN-hidden`
 (nbgrader grade ids, which are also the cells' ids).
 """
 
+import ast
 import os
 import re
 import shutil
@@ -79,6 +80,28 @@ def fill_answers(release_nb, source_nb, numbers):
         if grade_id(cell) in answers:
             cell.source = answers[grade_id(cell)]
     return filled
+
+
+NOISE = [
+    "import sys as _sys, warnings as _warnings",
+    "print('a note on stderr', file=_sys.stderr)",
+    "__import__('os').write(2, b'written to file descriptor 2\\n')",
+    "_warnings.warn('a warning from a correct answer')",
+]
+
+
+def noisy(answer_nb):
+    """Make every function in the answer cells write to stderr and warn each time it runs."""
+    for cell in answer_nb.cells:
+        if not cell.metadata.get("nbgrader", {}).get("solution"):
+            continue
+        lines = cell.source.split("\n")
+        bodies = [node.body[0] for node in ast.walk(ast.parse(cell.source))
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for first in sorted(bodies, key=lambda statement: statement.lineno, reverse=True):
+            lines[first.lineno - 1:first.lineno - 1] = [" " * first.col_offset + line for line in NOISE]
+        cell.source = "\n".join(lines)
+    return answer_nb
 
 
 class CourseDirectory:

@@ -8,23 +8,14 @@ any points it loses come from what it tried, and any points it gains from
 a rigged test would show as a wrong score.
 """
 
-import ast
 import json
 
 import nbformat
-from course import ROOT, fill_answers, grade_id, read, release_path
+from course import ROOT, fill_answers, grade_id, noisy, read, release_path
 
 SECTION = "01_tensors"
 FULL = 36
 ALL = [f"{n:02d}" for n in range(1, 13)]
-
-NOISE = [
-    "import sys as _sys, warnings as _warnings",
-    "print('a note on stderr', file=_sys.stderr)",
-    "__import__('os').write(2, b'written to file descriptor 2\\n')",
-    "_warnings.warn('a warning from a correct answer')",
-]
-
 
 def _answers(release, source, numbers=ALL):
     return fill_answers(release, source, numbers)
@@ -56,15 +47,7 @@ def reference(release, source, course):
 
 def noisy_half(release, source, course):
     """Odd exercises answered; every answer writes to stderr, to fd 2 and warns each time it runs."""
-    nb = _answers(release, source, ALL[::2])
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("solution") and "NotImplementedError" not in cell.source:
-            lines = cell.source.split("\n")
-            bodies = [node.body[0] for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.FunctionDef)]
-            for first in sorted(bodies, key=lambda s: s.lineno, reverse=True):
-                lines[first.lineno - 1:first.lineno - 1] = [" " * first.col_offset + line for line in NOISE]
-            cell.source = "\n".join(lines)
-    return _bytes(nb)
+    return _bytes(noisy(_answers(release, source, ALL[::2])))
 
 
 def malformed(release, source, course):

@@ -6,32 +6,9 @@ exactly their points, although each of those answers writes to stderr and
 emits a warning every time it is called (stock nbgrader would give them zero).
 """
 
-import ast
-
 import course
 from course import ASSIGNMENTS
 from nbformat.v4 import new_output
-
-NOISE = [
-    "import sys as _sys, warnings as _warnings",
-    "print('a note on stderr', file=_sys.stderr)",
-    "__import__('os').write(2, b'written to file descriptor 2\\n')",
-    "_warnings.warn('a warning from a correct answer')",
-]
-
-
-def noisy(answer_nb):
-    """Make every function in the answer cells write to stderr and warn each time it runs."""
-    for cell in answer_nb.cells:
-        if not cell.metadata.get("nbgrader", {}).get("solution"):
-            continue
-        lines = cell.source.split("\n")
-        bodies = [node.body[0] for node in ast.walk(ast.parse(cell.source))
-                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        for first in sorted(bodies, key=lambda statement: statement.lineno, reverse=True):
-            lines[first.lineno - 1:first.lineno - 1] = [" " * first.col_offset + line for line in NOISE]
-        cell.source = "\n".join(lines)
-    return answer_nb
 
 
 def points(source_nb, numbers):
@@ -64,7 +41,7 @@ class RoundTrip:
         half = numbers[::2]
         course_dir.submit("reference", assignment, course.fill_answers(release, source, numbers))
         course_dir.submit("untouched", assignment, release)
-        course_dir.submit("half_noisy", assignment, noisy(course.fill_answers(release, source, half)))
+        course_dir.submit("half_noisy", assignment, course.noisy(course.fill_answers(release, source, half)))
 
         course_dir.nbgrader("autograde", assignment)
         found, total = scores(course_dir, assignment, ["reference", "untouched", "half_noisy"])
@@ -88,7 +65,7 @@ def test_validate_button_passes_correct_answers_that_write_to_stderr(course_dir)
     assignment = ASSIGNMENTS[0]
     source = course.read(course.source_path(assignment))
     release = course.read(course.release_path(assignment))
-    answered = noisy(course.fill_answers(release, source, sorted(course.exercises(source))))
+    answered = course.noisy(course.fill_answers(release, source, sorted(course.exercises(source))))
     course_dir.submit("learner", assignment, answered)
     path = course_dir.root / "submitted" / "learner" / assignment / f"{assignment}.ipynb"
     result = course_dir.nbgrader("validate", str(path))

@@ -243,7 +243,8 @@ def _grade(args, started, coursedir, api, assignment, notebooks, locked, student
             for student, outcome in pool.poll(None):
                 finish(student, outcome)
     if not announced:
-        log.isolation(*_layers(pool))
+        pool.wait_ready()
+        log.isolation(pool.layers, pool.warning)
     pool.close()  # its cores are free for the feedback
     feedback(api, assignment, recorded, args.workers)
     paths = log.write(coursedir, notebooks)
@@ -252,19 +253,15 @@ def _grade(args, started, coursedir, api, assignment, notebooks, locked, student
     return 0
 
 
-def _layers(pool):
-    pool.wait_ready()
-    return pool.layers, pool.warning
-
-
 def feedback(api, assignment, students, workers):
     """nbgrader's feedback for each graded learner. HTML export takes most of a second per
     notebook, so learners are shared among forks of this process, once the sandboxes are done."""
     if not students:
         return
+    import nbformat
     from nbconvert.exporters import HTMLExporter
 
-    HTMLExporter().from_notebook_node(nbformat_v4_empty())  # load templates once, before forking
+    HTMLExporter().from_notebook_node(nbformat.v4.new_notebook())  # load templates once, before forking
     groups = [students[i::workers] for i in range(max(1, min(workers, len(students))))]
     children = []
     for group in groups[1:]:
@@ -283,12 +280,6 @@ def feedback(api, assignment, students, workers):
         api.generate_feedback(assignment, student, force=True)
     for pid in children:
         os.waitpid(pid, 0)
-
-
-def nbformat_v4_empty():
-    import nbformat
-
-    return nbformat.v4.new_notebook()
 
 
 if __name__ == "__main__":
