@@ -17,41 +17,133 @@ non-zero only when grading could not run at all.
 import argparse
 import os
 import shutil
+import stat
 import sys
 import time
+import unicodedata
 
 from torchcourse.grader import report, steps
+from torchcourse.grader.cells import hidden_delimiters, is_test_cell
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
+MAX_DEPTH = 8  # folders inside a submission folder
+CONTROL_FAILED = 3  # exit status when the reference notebook fails its own tests in the sandbox
 
 
 def load_course(course):
+    """The course's nbgrader configuration, with the sandboxed steps put in where it lacks them."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=course).load_config()
     config.CourseDirectory.root = config.CourseDirectory.get("root", course)
+    steps.sandboxed_steps(config)
     coursedir = CourseDirectory(config=config)
     return config, coursedir, NbGraderAPI(coursedir=coursedir, config=config)
 
 
+def learner_id_problem(name):
+    """Why a submission folder's name cannot reach nbgrader as a learner id, or None.
+
+    nbgrader puts the id into paths that it globs, and removes what they match:
+    glob characters, path separators, control characters or a leading dash or
+    dot could make it touch other learners' files. Spaces and letters of any
+    alphabet are fine.
+    """
+    if not name.strip():
+        return "the learner id is blank"
+    if name[0] in "-.":
+        return f"the learner id starts with {name[0]!r}"
+    bad = sorted({ch for ch in name if ch in "*?[]/\\"})
+    if bad:
+        return "the learner id holds " + " ".join(repr(ch) for ch in bad) + " (glob characters or path separators)"
+    if any(unicodedata.category(ch)[0] == "C" for ch in name):
+        return "the learner id holds control, format or undecodable characters"
+    return None
+
+
+KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket",
+         stat.S_IFLNK: "a symbolic link"}
+
+
+def folder_problems(learner_folder, assignment, notebooks):
+    """Why a submission folder is refused, or []: symbolic links (the learner's folder itself included),
+    FIFOs, devices and sockets anywhere in it, and data files over the size or count caps.
+
+    Only lstat and scandir are used: nothing is followed or opened.
+    """
+    for path, what in ((learner_folder, "the learner's folder"), (os.path.join(learner_folder, assignment),
+                                                                  "the assignment's folder")):
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError as error:
+            return [f"{what} cannot be read ({error.strerror})"]
+        if not stat.S_ISDIR(mode):
+            return [f"{what} is {KINDS.get(stat.S_IFMT(mode), 'not a folder')}, not a folder: not followed"]
+    root = os.path.join(learner_folder, assignment)
+    problems, extra_bytes, extra_files = [], 0, 0
+    todo = [(root, 0)]
+    while todo:
+        folder, depth = todo.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as error:
+            problems.append(f"{os.path.relpath(folder, root)} cannot be read ({error.strerror})")
+            continue
+        for entry in entries:
+            relative = os.path.relpath(entry.path, root)
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                problems.append(f"{relative} cannot be read")
+                continue
+            kind = stat.S_IFMT(info.st_mode)
+            if kind in KINDS:
+                problems.append(f"{relative} is {KINDS[kind]}: refused, not followed or opened")
+            elif kind == stat.S_IFDIR:
+                if depth + 1 > MAX_DEPTH:
+                    problems.append(f"{relative}: folders nested more than {MAX_DEPTH} deep")
+                else:
+                    todo.append((entry.path, depth + 1))
+            elif kind == stat.S_IFREG:
+                if not (depth == 0 and entry.name in {f"{name}.ipynb" for name in notebooks}):
+                    extra_bytes += info.st_size
+                    extra_files += 1
+            else:
+                problems.append(f"{relative} is not a plain file")
+    if extra_bytes > steps.MAX_DATA_BYTES:
+        problems.append(f"the files beside the notebook hold {extra_bytes / 2**20:.0f} MB, over the "
+                        f"{steps.MAX_DATA_BYTES // 2**20} MB limit")
+    if extra_files > steps.MAX_DATA_FILES:
+        problems.append(f"{extra_files} files beside the notebook, over the limit of {steps.MAX_DATA_FILES}")
+    return sorted(problems)
+
+
 def read_submission(path):
-    """The notebook at path, or (None, reason) when it cannot be graded."""
+    """The notebook at path, or (None, reason) when it cannot be graded. Never follows a link or opens a FIFO."""
     import nbformat
 
-    if not os.path.isfile(path):
-        return None, f"no {os.path.basename(path)} in the submission"
-    size = os.path.getsize(path)
-    if size == 0:
-        return None, "the notebook file is empty"
-    if size > MAX_NOTEBOOK_BYTES:
-        return None, f"the notebook file is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB limit"
     try:
-        with open(path, encoding="utf-8") as f:
-            nb = nbformat.read(f, as_version=4)
+        info = os.lstat(path)
+    except OSError:
+        return None, f"no {os.path.basename(path)} in the submission"
+    if not stat.S_ISREG(info.st_mode):
+        return None, f"{os.path.basename(path)} is not a plain file"
+    if info.st_size == 0:
+        return None, "the notebook file is empty"
+    if info.st_size > MAX_NOTEBOOK_BYTES:
+        return None, (f"the notebook file is {info.st_size / 2**20:.0f} MB, over the "
+                      f"{MAX_NOTEBOOK_BYTES // 2**20} MB limit")
+    data = steps.read_regular_file(path, MAX_NOTEBOOK_BYTES)
+    if data is None:
+        return None, f"{os.path.basename(path)} cannot be read"
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None, "the file is not text (not a notebook)"
+    try:
+        nb = nbformat.reads(text, as_version=4)
     except Exception as error:  # nbformat raises several kinds for bad JSON or a bad schema
         return None, f"the file is not a readable notebook ({type(error).__name__}: {str(error)[:200]})"
     if not isinstance(nb.get("cells"), list):
@@ -108,7 +200,100 @@ def zero(coursedir, assignment, student, notebook):
         gb.db.commit()
 
 
+def list_submissions(submitted, assignment):
+    """Names of the folders under submitted/ that hold (or point to) something named `assignment`."""
+    try:
+        names = os.listdir(submitted)
+    except OSError:
+        return []
+    # lexists: a learner folder that is a symbolic link is listed (and refused), never read.
+    return sorted(name for name in names if os.path.lexists(os.path.join(submitted, name, assignment)))
+
+
+class Inspection:
+    """What reading a submission found, before nbgrader sees it (nothing recorded yet)."""
+
+    def __init__(self):
+        self.refused = []  # the folder is not handed to nbgrader at all
+        self.reasons = []  # reasons shown with the score
+        self.readable = set()  # notebooks that nbgrader can sanitize
+        self.unreadable = False  # a notebook that exists but cannot be read: nbgrader would fail on it
+
+
+def inspect_submission(folder, notebooks, locked):
+    found = Inspection()
+    found.refused = folder_problems(os.path.dirname(folder), os.path.basename(folder), notebooks)
+    if found.refused:
+        return found
+    for name in notebooks:
+        path = os.path.join(folder, f"{name}.ipynb")
+        nb, problem = read_submission(path)
+        if problem:
+            found.reasons.append(problem if len(notebooks) == 1 else f"{name}: {problem}")
+            found.unreadable = found.unreadable or os.path.lexists(path)
+        else:
+            found.readable.add(name)
+            for reason in cell_changes(nb, locked[name]):
+                found.reasons.append(reason if len(notebooks) == 1 else f"{name}: {reason}")
+    return found
+
+
+def control_failures(cells, outcome):
+    """The graded test cells of the reference notebook that did not pass, and the first error."""
+    failing, first = [], None
+    stopped = steps.stop_reason(outcome.status)
+    for index, cell in enumerate(cells):
+        if not is_test_cell(cell):
+            continue
+        result = outcome.cells.get(index)
+        name = cell["metadata"]["nbgrader"].get("grade_id", f"cell {index}")
+        if result is None:
+            why = "not run: " + (stopped or "; ".join(outcome.problems) or "the sandbox did not reach it")
+        elif result["tampered"]:
+            why = "GradingIntegrityError: helpers replaced: " + ", ".join(result["tampered"][:5])
+        elif result["error"]:
+            evalue = (result["error"]["evalue"] or "").strip().splitlines()
+            why = f"{result['error']['ename']}" + (f": {evalue[0][:500]}" if evalue else "")
+        else:
+            continue
+        failing.append(name)
+        first = first or f"{name}: {why}"
+    return failing, first
+
+
+def control_run(pool, coursedir, assignment, notebooks, delimiters, setups, meanwhile=None):
+    """Run the reference (source) notebooks through the pool, as one more job each.
+
+    Returns [] when every graded test cell passes, else one message per failing notebook.
+    `meanwhile()` is called while they run (it must record nothing).
+    """
+    import nbformat
+
+    jobs = {}
+    for name in notebooks:
+        path = steps.source_notebook(coursedir, assignment, name)
+        cells = steps.plain_cells(nbformat.read(path, as_version=4), delimiters)
+        jobs[(None, name)] = (path, cells)
+        steps.submit(pool, (None, name), cells, steps.folder_files(os.path.dirname(path)), setups[name])
+    if meanwhile:
+        meanwhile()
+    outcomes = {}
+    while pool.busy:
+        outcomes.update(pool.poll(None))
+    messages = []
+    for key, (path, cells) in jobs.items():
+        failing, first = control_failures(cells, outcomes[key])
+        if failing:
+            messages.append(f"{path}: failing graded test cells: {', '.join(failing)}\n    first error: {first}")
+    return messages
+
+
 def main(argv=None):
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     parser = argparse.ArgumentParser(prog="grading/autograde", description=__doc__.split("\n\n")[0])
     parser.add_argument("assignment", help="the assignment (section) to grade, e.g. 01_tensors")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
@@ -137,120 +322,178 @@ def main(argv=None):
             if not result["success"]:
                 print(f"autograde: nbgrader could not add {assignment}:\n{result.get('log')}", file=sys.stderr)
                 return 2
-        notebooks = [nb.name for nb in gb.find_assignment(assignment).notebooks]
+        notebooks = sorted(nb.name for nb in gb.find_assignment(assignment).notebooks)
     release = coursedir.format_path(coursedir.release_directory, ".", assignment)
     locked = {name: released_cells(os.path.join(release, f"{name}.ipynb")) for name in notebooks}
 
     submitted = os.path.join(course, coursedir.submitted_directory)
-    students = sorted(name for name in (os.listdir(submitted) if os.path.isdir(submitted) else [])
-                      if os.path.isdir(os.path.join(submitted, name, assignment)))
+    students = list_submissions(submitted, assignment)
     log = report.Log(assignment, students)
-    if not students:
-        print(f"autograde: no submissions for {assignment} under {submitted}/*/{assignment}/")
-        log.write(coursedir, [])
+    for student in students:
+        problem = learner_id_problem(student)
+        if problem:
+            log.refuse(student, f"{problem}: not graded; rename the folder submitted/{report.shown_id(student)}")
+    if not [s for s in students if s not in log.refused]:
+        if not students:
+            print(f"autograde: no submissions for {assignment} under {submitted}/*/{assignment}/")
+        log.write(coursedir, notebooks)
         return 0
 
-    # The sandbox's warm process starts now and imports torch while nbgrader sanitizes.
+    # The sandbox's warm process starts now and imports torch while the submissions are read.
     from torchcourse.grader.pool import Pool
 
     execute = steps.SandboxedExecute(config=config)
     pool = Pool(args.workers, execute.limits(), steps.secret_paths(coursedir))
     try:
-        return _grade(args, started, coursedir, api, assignment, notebooks, locked, students, submitted, log, pool)
+        grading = Grading(args, started, coursedir, api, config, assignment, notebooks, locked, students,
+                          submitted, log, pool)
+        return grading.run()
     finally:
         pool.close()
 
 
-def _grade(args, started, coursedir, api, assignment, notebooks, locked, students, submitted, log, pool):
+class Grading:
     """One pipeline: this process sanitizes and records (nbgrader), the sandboxes run, all at the same time."""
-    print(f"Grading {assignment}: {len(students)} submissions, {pool.workers} at a time.", flush=True)
-    todo = list(students)
-    keys = {}
-    done = []
-    recorded = []
-    announced = False
 
-    def prepare(student):
-        """Read and sanitize one submission, then queue it for the sandbox (or score it 0 with a reason)."""
-        folder = os.path.join(submitted, student, assignment)
-        readable = True
-        for name in notebooks:
-            nb, problem = read_submission(os.path.join(folder, f"{name}.ipynb"))
-            if problem:
-                log.reason(student, problem)
-                readable = False
-            else:
-                for reason in cell_changes(nb, locked[name]):
-                    log.reason(student, reason)
-        captured = []
-        if readable:
-            steps.CAPTURE = lambda nb, resources: captured.append(
-                (steps.notebook_key(nb), steps.plain_cells(nb), steps.data_files(resources)))
-            try:
-                api.autograde(assignment, student, force=True, create=True)
-            finally:
-                steps.CAPTURE = None
-            if not captured:
-                log.reason(student, "nbgrader could not read the submission (run `nbgrader autograde` for its log)")
-        if captured:
-            key, cells, files = captured[0]
-            keys[student] = key
-            pool.submit(student, cells, files)
-        else:
-            ungradable(student)
+    def __init__(self, args, started, coursedir, api, config, assignment, notebooks, locked, students, submitted,
+                 log, pool):
+        self.args, self.started, self.coursedir, self.api = args, started, coursedir, api
+        self.assignment, self.notebooks, self.locked = assignment, notebooks, locked
+        self.students, self.submitted, self.log, self.pool = students, submitted, log, pool
+        self.delimiters = hidden_delimiters(config)
+        self.setups = {name: steps.trusted_setup(steps.source_notebook(coursedir, assignment, name))
+                       for name in notebooks}
+        self.inspected = {}
+        self.keys = {}  # student -> {notebook: key}
+        self.waiting = {}  # student -> {notebook: Outcome or None}
+        self.failed = set()  # students whose grading crashed; their later outcomes are ignored
+        self.done = []
+        self.recorded = []
 
-    def ungradable(student):
-        for name in notebooks:
-            zero(coursedir, assignment, student, name)
-        # An earlier run's autograded copy would otherwise become this run's feedback.
-        shutil.rmtree(coursedir.format_path(coursedir.autograded_directory, student, assignment), ignore_errors=True)
-        shutil.rmtree(coursedir.format_path(coursedir.feedback_directory, student, assignment), ignore_errors=True)
-        report_progress(student, "not gradable: " + "; ".join(log.reasons[student]))
+    def inspect_all(self):
+        for student in self.students:
+            if student not in self.log.refused:
+                self.guarded(student, self.inspect, student)
 
-    def finish(student, outcome):
-        """nbgrader records the sandbox's results (scores, late penalty), then writes the feedback."""
-        key = keys[student]
-        steps.PRECOMPUTED[key] = outcome
-        reason = steps.stop_reason(outcome.status)
-        for text in ([reason] if reason else []) + outcome.problems:
-            log.reason(student, text)
-        result = api.autograde(assignment, student, force=True, create=True)
-        if not result["success"] or key in steps.PRECOMPUTED:
-            steps.PRECOMPUTED.pop(key, None)
-            log.reason(student, "nbgrader could not record the grades; scored 0")
-            ungradable(student)
+    def inspect(self, student):
+        self.inspected[student] = inspect_submission(os.path.join(self.submitted, student, self.assignment),
+                                                     self.notebooks, self.locked)
+
+    def run(self):
+        print(f"Grading {self.assignment}: {len(self.students)} submissions, {self.pool.workers} at a time.",
+              flush=True)
+        problems = control_run(self.pool, self.coursedir, self.assignment, self.notebooks, self.delimiters,
+                               self.setups, meanwhile=self.inspect_all)
+        self.announce()
+        if problems:
+            print(f"autograde: NOT GRADING {self.assignment}: the reference notebook (the source, with its "
+                  "solutions) fails its own graded tests in the grader's sandbox, so every submission would be "
+                  "scored wrongly. Nothing was recorded.\n  " + "\n  ".join(problems), file=sys.stderr, flush=True)
+            return CONTROL_FAILED
+        todo = [s for s in self.students if s not in self.log.refused]
+        for student in self.log.refused:
+            self.report_progress(student, "not graded: " + "; ".join(self.log.reasons[student]))
+        while todo or self.pool.busy:
+            for key, outcome in self.pool.poll(0):
+                self.arrived(key, outcome)
+            if todo:
+                student = todo.pop(0)
+                self.guarded(student, self.prepare, student)
+            elif self.pool.busy:
+                for key, outcome in self.pool.poll(None):
+                    self.arrived(key, outcome)
+        self.pool.close()  # its cores are free for the feedback
+        feedback(self.api, self.assignment, self.recorded, self.args.workers)
+        paths = self.log.write(self.coursedir, self.notebooks)
+        print(f"Graded {len(self.students)} submissions in {time.monotonic() - self.started:.1f} s. "
+              f"Report: {paths['report']}  Grades: {paths['csv']}  Feedback: {paths['feedback']}")
+        return 0
+
+    def announce(self):
+        if self.pool.layers is None:
+            self.pool.wait_ready()
+        self.log.isolation(self.pool.layers, self.pool.warning)
+        print(f"Isolation: {', '.join(self.pool.layers)}.", flush=True)
+        if self.pool.warning:
+            print(f"\n*** WARNING: {self.pool.warning} ***\n", file=sys.stderr, flush=True)
+
+    def guarded(self, student, step, *args):
+        """Any crash while grading one learner becomes that learner's reason; the run goes on."""
+        if student in self.failed:
             return
-        recorded.append(student)
-        report_progress(student, f"{outcome.status.get('seconds', 0):.1f} s in the sandbox"
-                        + (f"; {reason}" if reason else ""))
+        try:
+            step(*args)
+        except Exception as error:
+            self.failed.add(student)
+            self.log.reason(student, f"the grader failed on this submission ({type(error).__name__}: "
+                                     f"{str(error)[:500]}); scored 0")
+            try:
+                self.ungradable(student)
+            except Exception as again:
+                self.report_progress(student, f"not graded; the grader failed ({type(again).__name__})")
 
-    def report_progress(student, text):
-        done.append(student)
-        print(f"  [{len(done):>3}/{len(students)}] {student}: {text}", flush=True)
+    def prepare(self, student):
+        """Sanitize one submission (nbgrader), then queue its notebooks for the sandbox (or score 0 with a reason)."""
+        found = self.inspected.get(student)
+        if found is None:
+            raise RuntimeError("the submission was not read")
+        for text in found.refused + found.reasons:
+            self.log.reason(student, text)
+        if found.refused or found.unreadable or not found.readable:
+            return self.ungradable(student)
+        capture = steps.Capture(set(found.readable), self.delimiters)
+        with steps.SandboxedExecute.handoff(capture):
+            self.api.autograde(self.assignment, student, force=True, create=True)
+        if set(capture.notebooks) != found.readable:
+            self.log.reason(student, "nbgrader could not read the submission (run `nbgrader autograde` for its log)")
+            return self.ungradable(student)
+        self.keys[student] = {name: captured.key for name, captured in capture.notebooks.items()}
+        self.waiting[student] = {name: None for name in capture.notebooks}
+        for name, captured in sorted(capture.notebooks.items()):
+            steps.submit(self.pool, (student, name), captured.cells, captured.files, self.setups[name])
 
-    while todo or pool.busy:
-        for student, outcome in pool.poll(0):
-            finish(student, outcome)
-        if pool.layers is not None and not announced:
-            announced = True
-            log.isolation(pool.layers, pool.warning)
-            print(f"Isolation: {', '.join(pool.layers)}.", flush=True)
-            if pool.warning:
-                print(f"\n*** WARNING: {pool.warning} ***\n", file=sys.stderr, flush=True)
-        if todo:
-            prepare(todo.pop(0))
-        elif pool.busy:
-            for student, outcome in pool.poll(None):
-                finish(student, outcome)
-    if not announced:
-        pool.wait_ready()
-        log.isolation(pool.layers, pool.warning)
-    pool.close()  # its cores are free for the feedback
-    feedback(api, assignment, recorded, args.workers)
-    paths = log.write(coursedir, notebooks)
-    print(f"Graded {len(students)} submissions in {time.monotonic() - started:.1f} s. "
-          f"Report: {paths['report']}  Grades: {paths['csv']}  Feedback: {paths['feedback']}")
-    return 0
+    def arrived(self, key, outcome):
+        student, name = key
+        if student is None or student in self.failed or student not in self.waiting:
+            return
+        self.waiting[student][name] = outcome
+        if all(o is not None for o in self.waiting[student].values()):
+            self.guarded(student, self.finish, student, self.waiting.pop(student))
+
+    def finish(self, student, outcomes):
+        """nbgrader records the sandbox's results (scores, late penalty); feedback comes later."""
+        reasons = []
+        for name, outcome in sorted(outcomes.items()):
+            reason = steps.stop_reason(outcome.status)
+            for text in ([reason] if reason else []) + outcome.problems:
+                reasons.append(text if len(self.notebooks) == 1 else f"{name}: {text}")
+        for text in reasons:
+            self.log.reason(student, text)
+        record = steps.Record({name: (self.keys[student][name], outcome) for name, outcome in outcomes.items()})
+        with steps.SandboxedExecute.handoff(record):
+            result = self.api.autograde(self.assignment, student, force=True, create=True)
+        if not result["success"] or record.left:
+            self.log.reason(student, "nbgrader could not record the grades; scored 0")
+            return self.ungradable(student)
+        self.recorded.append(student)
+        seconds = sum(o.status.get("seconds", 0) or 0 for o in outcomes.values())
+        self.report_progress(student, f"{seconds:.1f} s in the sandbox" + (f"; {'; '.join(reasons)}" if reasons
+                                                                            else ""))
+
+    def ungradable(self, student):
+        for name in self.notebooks:
+            zero(self.coursedir, self.assignment, student, name)
+        # An earlier run's autograded copy would otherwise become this run's feedback.
+        shutil.rmtree(self.coursedir.format_path(self.coursedir.autograded_directory, student, self.assignment),
+                      ignore_errors=True)
+        shutil.rmtree(self.coursedir.format_path(self.coursedir.feedback_directory, student, self.assignment),
+                      ignore_errors=True)
+        self.report_progress(student, "not gradable: " + "; ".join(self.log.reasons[student]))
+
+    def report_progress(self, student, text):
+        self.done.append(student)
+        print(f"  [{len(self.done):>3}/{len(self.students)}] {report.shown_id(student)}: {report.shown(text)}",
+              flush=True)
 
 
 def feedback(api, assignment, students, workers):

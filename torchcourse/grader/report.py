@@ -15,7 +15,10 @@ from collections import defaultdict, namedtuple
 import nbformat
 
 from torchcourse.grader import isolation
-from torchcourse.grader.runner import is_test_cell
+from torchcourse.grader.cells import is_test_cell
+from torchcourse.grader.steps import clean
+
+MAX_REASON = 2000  # characters of one reason shown
 
 
 def exercise_of(grade_id):
@@ -26,16 +29,37 @@ def exercise_of(grade_id):
 Row = namedtuple("Row", "student total maximum per reasons failures")
 
 
+def shown(text, limit=MAX_REASON):
+    """Text safe for the CSV, the HTML report and a terminal, whatever learner output it holds:
+    lone surrogates, NUL and other control characters, bidirectional overrides, very long lines."""
+    text = clean(text)
+    if len(text) > limit:
+        text = text[:limit] + f" [... {len(text) - limit} more characters]"
+    return text
+
+
+def shown_id(name):
+    """A learner id (a folder name) as text that cannot hide or break a line: every unprintable
+    character (newline, control, bidirectional override, undecodable byte) as its escape."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in name)
+
+
 class Log:
     def __init__(self, assignment, students):
         self.assignment = assignment
         self.students = students
         self.reasons = defaultdict(list)
+        self.refused = set()  # folders not graded at all (not in the gradebook under that name)
         self.layers, self.warning = [], None
         self.started = time.monotonic()
 
     def reason(self, student, text):
-        self.reasons[student].append(text)
+        self.reasons[student].append(shown(text))
+
+    def refuse(self, student, text):
+        """A submission folder that nbgrader must not see: its reason, and no gradebook entry."""
+        self.refused.add(student)
+        self.reason(student, text)
 
     def isolation(self, layers, warning):
         self.layers, self.warning = layers, warning
@@ -48,6 +72,9 @@ class Log:
         with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
             for student in self.students:
                 per = defaultdict(lambda: [0.0, 0.0])
+                if student in self.refused:
+                    scores[student] = {}
+                    continue
                 try:
                     submission = gb.find_submission(self.assignment, student)
                 except MissingEntry:
@@ -69,19 +96,25 @@ class Log:
 
     def _test_failures(self, coursedir, student, notebooks):
         found = []
+        if student in self.refused:
+            return found
         for name in notebooks:
             path = os.path.join(coursedir.format_path(coursedir.autograded_directory, student, self.assignment),
                                 f"{name}.ipynb")
             if not os.path.isfile(path):
                 continue
-            nb = nbformat.read(path, as_version=4)
+            try:
+                nb = nbformat.read(path, as_version=4)
+            except Exception as error:  # written by nbgrader, but the report must be written anyway
+                found.append(f"{name}: the autograded notebook could not be read ({type(error).__name__})")
+                continue
             for cell in nb.cells:
                 if cell.cell_type == "code" and is_test_cell(cell):
                     for output in cell.get("outputs", []):
                         if output.get("output_type") == "error":
                             message = (output.get("evalue") or "").strip().splitlines()
-                            found.append(f"{cell.metadata.nbgrader.get('grade_id')}: {output.get('ename')}"
-                                         + (f": {message[0][:300]}" if message else ""))
+                            found.append(shown(f"{cell.metadata.nbgrader.get('grade_id')}: {output.get('ename')}"
+                                               + (f": {message[0][:300]}" if message else "")))
                             break
         return found
 
@@ -99,16 +132,18 @@ class Log:
         paths = {"csv": os.path.join(folder, "grades.csv"), "report": os.path.join(folder, "report.html"),
                  "plot": os.path.join(folder, "scores.png"),
                  "feedback": os.path.join(coursedir.root, coursedir.feedback_directory)}
-        with open(paths["csv"], "w", newline="") as f:
+        with open(paths["csv"], "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(["student", "score", "max_score", *order, "reasons"])
             for row in rows:
-                writer.writerow([row.student, row.total, row.maximum, *(row.per.get(e, (0, 0))[0] for e in order),
+                writer.writerow([shown_id(row.student), row.total, row.maximum,
+                                 *(row.per.get(e, (0, 0))[0] for e in order),
                                  " | ".join(row.reasons)])
         self._plot(paths["plot"], rows, order)
         self._html(paths["report"], rows, order)
         for row in rows:
-            self._ungraded_feedback(coursedir, row.student, notebooks, row.reasons)
+            if row.student not in self.refused:
+                self._ungraded_feedback(coursedir, row.student, notebooks, row.reasons)
         return paths
 
     def _plot(self, path, rows, order):
@@ -156,11 +191,11 @@ class Log:
                  + "".join(f"<th>{e(x)}</th>" for x in order) + "<th>reasons</th></tr>"]
         for row in rows:
             cells = "".join(f"<td>{row.per.get(x, (0, 0))[0]:g}</td>" for x in order)
-            why = "<br>".join(e(r) for r in row.reasons + row.failures)
-            lines.append(f"<tr><td>{e(row.student)}</td><td>{row.total:g} / {row.maximum:g}</td>{cells}"
+            why = "<br>".join(e(shown(r)) for r in row.reasons + row.failures)
+            lines.append(f"<tr><td>{e(shown_id(row.student))}</td><td>{row.total:g} / {row.maximum:g}</td>{cells}"
                          f"<td>{why}</td></tr>")
         lines.append("</table>")
-        with open(path, "w") as f:
+        with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(lines))
 
     def _ungraded_feedback(self, coursedir, student, notebooks, reasons):
@@ -170,8 +205,8 @@ class Log:
             return
         out = coursedir.format_path(coursedir.feedback_directory, student, self.assignment)
         os.makedirs(out, exist_ok=True)
-        text = "".join(f"<li>{html.escape(r)}</li>" for r in reasons) or "<li>nothing was submitted</li>"
+        text = "".join(f"<li>{html.escape(shown(r))}</li>" for r in reasons) or "<li>nothing was submitted</li>"
         for name in notebooks:
-            with open(os.path.join(out, f"{name}.html"), "w") as f:
+            with open(os.path.join(out, f"{name}.html"), "w", encoding="utf-8") as f:
                 f.write(f"<!doctype html><meta charset=utf-8><title>{html.escape(name)}</title>"
                         f"<h1>{html.escape(name)}: not graded, 0 points</h1><ul>{text}</ul>")

@@ -5,33 +5,58 @@ Execute in `Autograde.autograde_preprocessors`, so plain `nbgrader autograde`
 and the Formgrader's autograde button run submissions the same isolated way
 as `grading/autograde` (one at a time there). `HideHiddenTests` is added to
 `GenerateFeedback.preprocessors`: nbgrader's own feedback shows hidden tests
-(upstream issue 1363).
+(upstream issue 1363). `sandboxed_steps(config)` does both for a course whose
+configuration does not (grading/autograde grades any nbgrader course).
+
+How grading/autograde talks to SandboxedExecute (no module globals): it runs
+nbgrader's autograde twice per learner, each time inside
+`SandboxedExecute.handoff(...)`, a context manager that sets the one
+`SandboxedExecute.current` handoff for that call:
+
+1. `Capture(expected, delimiters)`: nbgrader sanitizes the submission (its
+   own steps: outputs cleared, locked and test cells restored from the
+   source); SandboxedExecute records each sanitized notebook in
+   `capture.notebooks` ({notebook name: Captured(key, cells, files)}) and,
+   once every name in `expected` is recorded, stops the run by raising
+   `CaptureDone`. Nothing runs and nothing is trusted from this pass.
+2. The captured cells run in the sandbox, many learners at once (`Pool`).
+3. `Record(outcomes)` ({notebook name: (key, Outcome)}): nbgrader runs its
+   steps again and SandboxedExecute merges the matching Outcome (the key
+   proves the sanitized notebook is the one that ran) instead of running
+   anything; nbgrader then records scores and late penalties. `Record.left`
+   names the notebooks whose outcome nbgrader never asked for.
+
+Without a handoff (plain `nbgrader autograde`), SandboxedExecute runs the
+notebook here, in a sandbox of its own.
+
+Every notebook goes to the sandbox with the trusted setup of its assignment
+(`trusted_setup`): the import statements of the source notebook's cells that
+are not solutions.
 
 This module is imported by nbgrader_config.py, which Jupyter also loads, so
 it imports torch and the sandbox only when a notebook is actually graded.
 """
 
+import ast
+import contextlib
 import hashlib
+import inspect
 import json
 import os
+import re
 import signal
+import stat
+from dataclasses import dataclass, field
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Integer
 
-from torchcourse.grader.runner import HIDDEN_MARK, is_test_cell
+from torchcourse.grader.cells import has_hidden_tests, hidden_delimiters, is_solution_cell, is_test_cell, strip_hidden
 
-END_MARK = "### END HIDDEN TESTS"
-
-# Outcomes computed ahead, in parallel, by grading/autograde: notebook key -> Outcome.
-PRECOMPUTED = {}
-# Set by grading/autograde's first pass: record the sanitized notebook, then stop that submission.
-CAPTURE = None
-
-
-class Captured(Exception):
-    """Ends the first pass over a submission once its sanitized notebook is recorded."""
+# Data files a notebook gets beside it in the sandbox (nbgrader's copies of the source's and the learner's).
+MAX_DATA_BYTES = 50 * 2**20
+MAX_DATA_FILES = 200
 
 
 def notebook_key(nb):
@@ -40,23 +65,111 @@ def notebook_key(nb):
     return hashlib.sha256(json.dumps(cells, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def plain_cells(nb):
-    """The cells as the sandbox needs them: type, source and grading metadata."""
+def plain_cells(nb, delimiters=None):
+    """The cells as the sandbox needs them: type, source, grading metadata, and whether it holds hidden tests.
+
+    "hidden" is True for a test cell with a hidden-tests block (nbgrader's delimiters, `delimiters`).
+    """
+    delimiters = delimiters or hidden_delimiters()
     return [{"cell_type": c.cell_type, "source": c.source,
-             "metadata": {"nbgrader": dict(c.metadata.get("nbgrader", {}))}} for c in nb.cells]
+             "metadata": {"nbgrader": dict(c.metadata.get("nbgrader", {}))},
+             "hidden": bool(is_test_cell(c) and has_hidden_tests(c.source, delimiters))} for c in nb.cells]
+
+
+def read_regular_file(path, limit):
+    """The bytes of the plain file at path (at most `limit`), or None for anything else.
+
+    Never follows a symbolic link and never blocks on a FIFO or a device: the
+    file is opened with O_NOFOLLOW | O_NONBLOCK and checked to be a regular file.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+        return data if len(data) <= limit else None
+    finally:
+        os.close(fd)
+
+
+def folder_files(folder, limit=MAX_DATA_BYTES, count=MAX_DATA_FILES):
+    """{name: bytes} of the plain files directly in folder, notebooks excepted, up to `limit` bytes and `count` files.
+
+    Symbolic links, FIFOs, devices, sockets and folders are skipped, never followed or opened.
+    """
+    files, total = {}, 0
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return files
+    for entry in entries:
+        if entry.name.endswith(".ipynb") or len(files) >= count:
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode) or total + info.st_size > limit:
+            continue
+        data = read_regular_file(entry.path, limit - total)
+        if data is not None:
+            files[entry.name] = data
+            total += len(data)
+    return files
 
 
 def data_files(resources):
     """The data files beside the notebook (nbgrader copies the source's there), for the sandbox's scratch folder."""
-    files = {}
     folder = resources.get("metadata", {}).get("path")
-    if folder and os.path.isdir(folder):
-        for name in sorted(os.listdir(folder)):
-            path = os.path.join(folder, name)
-            if os.path.isfile(path) and not name.endswith(".ipynb") and os.path.getsize(path) < 50 * 2**20:
-                with open(path, "rb") as f:
-                    files[name] = f.read()
-    return files
+    return folder_files(folder) if folder else {}
+
+
+def trusted_setup(source_notebook_path):
+    """The assignment's own imports: every top-level `import` / `from ... import` statement, in order, of
+    the source notebook's code cells that are not solutions, unparsed with ast.unparse, one per line.
+
+    The sandbox runs them before the learner's cells, from the instructor's notebook, not the learner's.
+    """
+    import nbformat
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    nb = nbformat.read(source_notebook_path, as_version=4)
+    transform = TransformerManager().transform_cell
+    lines = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or is_solution_cell(cell):
+            continue
+        try:
+            tree = ast.parse(transform(cell.source))
+        except (SyntaxError, ValueError):
+            continue
+        lines += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return "\n".join(lines)
+
+
+def source_notebook(coursedir, assignment, notebook):
+    """The path of an assignment's source notebook (the instructor's, with solutions)."""
+    return os.path.join(coursedir.format_path(coursedir.source_directory, ".", assignment), f"{notebook}.ipynb")
+
+
+def _takes_setup(pool):
+    try:
+        return "setup" in inspect.signature(pool.submit).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def submit(pool, key, cells, files, setup):
+    """Queue one notebook in the Pool with its trusted setup."""
+    if _takes_setup(pool):
+        pool.submit(key, cells, files, setup=setup)
+    else:  # until the Pool takes the setup (transitional)
+        pool.submit(key, cells, files)
 
 
 def secret_paths(coursedir):
@@ -100,8 +213,25 @@ def stop_reason(status):
     return None
 
 
+# Characters that would break a notebook file, HTML or a terminal, or disguise text: lone surrogates
+# (not encodable), C0/C1 controls other than tab, newline, carriage return and ANSI escape, and
+# bidirectional overrides.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text):
+    """Learner output made safe to store, record and show: lone surrogates become U+FFFD, other
+    unsafe characters their escape (\\x00, \\u202e)."""
+    if not isinstance(text, str):
+        text = str(text)
+    text = _SURROGATES.sub("\ufffd", text)
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def _error_output(ename, evalue, traceback=None):
-    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=traceback or [f"{ename}: {evalue}"])
+    return NotebookNode(output_type="error", ename=clean(ename), evalue=clean(evalue),
+                        traceback=[clean(line) for line in (traceback or [f"{ename}: {evalue}"])])
 
 
 def merge(nb, outcome):
@@ -127,9 +257,10 @@ def merge(nb, outcome):
         count += 1
         cell.execution_count = count
         if result["text"]:
-            cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=result["text"]))
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=clean(result["text"])))
         for text in result["display"]:
-            cell.outputs.append(NotebookNode(output_type="display_data", metadata={}, data={"text/plain": text}))
+            cell.outputs.append(NotebookNode(output_type="display_data", metadata={},
+                                             data={"text/plain": clean(text)}))
         if result["tampered"] and is_test_cell(cell):
             names = ", ".join(result["tampered"][:5])
             cell.outputs.append(_error_output(
@@ -139,6 +270,64 @@ def merge(nb, outcome):
             error = result["error"]
             cell.outputs.append(_error_output(error["ename"], error["evalue"], error["traceback"]))
     return nb
+
+
+def not_yet_run(nb):
+    """Every code cell marked as not run (scores nothing), for notebooks captured before the last one."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.execution_count = None
+            cell.outputs = [_error_output("NotRun", "not run yet: the notebook is being graded")]
+    return nb
+
+
+class CaptureDone(Exception):
+    """Ends the first pass over a submission once its sanitized notebooks are recorded."""
+
+
+@dataclass
+class Captured:
+    """One sanitized notebook, as the sandbox will run it."""
+
+    key: str  # notebook_key of the sanitized notebook
+    cells: list  # plain_cells
+    files: dict  # data files beside it {name: bytes}
+
+
+@dataclass
+class Capture:
+    """First pass: record the sanitized notebooks named in `expected`, then stop nbgrader's run."""
+
+    expected: set
+    delimiters: tuple = None
+    notebooks: dict = field(default_factory=dict)  # notebook name -> Captured
+
+    def take(self, nb, resources):
+        name = resources["nbgrader"]["notebook"]
+        self.notebooks[name] = Captured(notebook_key(nb), plain_cells(nb, self.delimiters), data_files(resources))
+        if set(self.expected) <= set(self.notebooks):
+            raise CaptureDone()
+        return not_yet_run(nb)
+
+
+@dataclass
+class Record:
+    """Second pass: merge the sandbox's outcomes ({notebook name: (key, Outcome)}) instead of running."""
+
+    outcomes: dict
+
+    def take(self, nb, resources):
+        name = resources["nbgrader"]["notebook"]
+        if name not in self.outcomes:
+            raise RuntimeError(f"no sandbox result for notebook {name!r}")
+        key, outcome = self.outcomes.pop(name)
+        if key != notebook_key(nb):
+            raise RuntimeError(f"notebook {name!r} changed between sanitizing and recording")
+        return merge(nb, outcome)
+
+    @property
+    def left(self):
+        return sorted(self.outcomes)
 
 
 class SandboxedExecute(NbGraderPreprocessor):
@@ -152,29 +341,43 @@ class SandboxedExecute(NbGraderPreprocessor):
     require_isolation = Bool(False, help="Refuse to grade when full isolation is unavailable.").tag(config=True)
 
     _pool = None  # one warm sandbox per nbgrader process, started on first use
+    current = None  # the Capture or Record of grading/autograde's running nbgrader call (see handoff)
+
+    @classmethod
+    @contextlib.contextmanager
+    def handoff(cls, handoff):
+        """Within this block, nbgrader's autograde hands each notebook to `handoff` (a Capture or a Record)."""
+        previous, cls.current = cls.current, handoff
+        try:
+            yield handoff
+        finally:
+            cls.current = previous
 
     def preprocess(self, nb, resources):
-        if CAPTURE is not None:
-            CAPTURE(nb, resources)
-            raise Captured()
-        key = notebook_key(nb)
-        outcome = PRECOMPUTED.pop(key, None)
-        if outcome is None:
-            outcome = self._run_here(nb, resources)
-        return merge(nb, outcome), resources
+        if SandboxedExecute.current is not None:
+            return SandboxedExecute.current.take(nb, resources), resources
+        return merge(nb, self._run_here(nb, resources)), resources
 
     def limits(self):
         from torchcourse.grader.zygote import Limits
 
         return Limits(self.cell_seconds, self.total_seconds, self.memory_mb, self.scratch_mb, self.processes)
 
+    def _setup(self, coursedir, resources):
+        """The trusted setup of this notebook's assignment, from its source notebook."""
+        grading = resources.get("nbgrader", {})
+        path = source_notebook(coursedir, grading.get("assignment", ""), grading.get("notebook", ""))
+        if not os.path.isfile(path):
+            raise RuntimeError(f"no source notebook {path} for this submission")
+        return trusted_setup(path)
+
     def _run_here(self, nb, resources):
         from nbgrader.coursedir import CourseDirectory
 
         from torchcourse.grader.pool import Pool
 
+        coursedir = CourseDirectory(config=self.config)
         if SandboxedExecute._pool is None:
-            coursedir = CourseDirectory(config=self.config)
             pool = Pool(1, self.limits(), secret_paths(coursedir))
             pool.wait_ready()
             if pool.warning:
@@ -183,31 +386,66 @@ class SandboxedExecute(NbGraderPreprocessor):
                     pool.close()
                     raise RuntimeError(f"not grading without isolation: {pool.warning}")
             SandboxedExecute._pool = pool
-        return SandboxedExecute._pool.run({"nb": (plain_cells(nb), data_files(resources))})["nb"]
-
-
-def strip_hidden(source):
-    """The source with each hidden-tests block replaced by a one-line note."""
-    kept, hiding = [], False
-    for line in source.splitlines(keepends=True):
-        if HIDDEN_MARK in line:
-            hiding = True
-            kept.append(line.replace(HIDDEN_MARK, "# (hidden tests ran here when the notebook was graded)"))
-        elif END_MARK in line:
-            hiding = False
-        elif not hiding:
-            kept.append(line)
-    return "".join(kept)
+        pool = SandboxedExecute._pool
+        submit(pool, "nb", plain_cells(nb, hidden_delimiters(self.config)), data_files(resources),
+               self._setup(coursedir, resources))
+        outcomes = {}
+        while pool.busy:
+            outcomes.update(pool.poll(None))
+        return outcomes["nb"]
 
 
 class HideHiddenTests(NbGraderPreprocessor):
-    """Feedback shows what a hidden test said, never its code."""
+    """Feedback shows what a hidden test said, never its code (delimiters: nbgrader's ClearHiddenTests)."""
+
+    def preprocess(self, nb, resources):
+        self._delimiters = hidden_delimiters(self.config)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and is_test_cell(cell) and HIDDEN_MARK in cell.source:
-            cell.source = strip_hidden(cell.source)
-            for output in cell.outputs:
+        delimiters = getattr(self, "_delimiters", None) or hidden_delimiters(self.config)
+        if is_test_cell(cell) and has_hidden_tests(cell.source, delimiters):
+            cell.source = strip_hidden(cell.source, delimiters)
+            for output in cell.get("outputs", []):
                 if output.output_type == "error":
                     # A traceback quotes the test's lines; the message alone says what was wrong.
                     output.traceback = [f"{output.ename}: {output.evalue}"]
         return cell, resources
+
+
+def _name(step):
+    return step if isinstance(step, str) else f"{step.__module__}.{step.__qualname__}"
+
+
+def _is(step, cls):
+    name = _name(step)
+    return name == _name(cls) or name.rsplit(".", 1)[-1] == cls.__name__ and "torchcourse" in name
+
+
+def sandboxed_steps(config):
+    """Put the course's steps into an nbgrader configuration that lacks them (in place; returns what changed).
+
+    Autograde: nbgrader's autograde steps (the configured ones, else its defaults) with Execute
+    replaced by SandboxedExecute. Feedback: HideHiddenTests added to nbgrader's feedback steps.
+    """
+    from nbgrader.converters import Autograde, GenerateFeedback
+    from nbgrader.preprocessors import Execute
+
+    changed = []
+    autograde = list(config.Autograde.autograde_preprocessors if "autograde_preprocessors" in config.get(
+        "Autograde", {}) else Autograde.class_traits()["autograde_preprocessors"].default())
+    if not any(_is(step, SandboxedExecute) for step in autograde):
+        executes = [i for i, step in enumerate(autograde) if _name(step) in (
+            _name(Execute), "nbgrader.preprocessors.Execute", "Execute")]
+        for i in executes:
+            autograde[i] = SandboxedExecute
+        if not executes:
+            autograde.insert(0, SandboxedExecute)
+        config.Autograde.autograde_preprocessors = autograde
+        changed.append("autograde")
+    feedback = list(config.GenerateFeedback.preprocessors if "preprocessors" in config.get(
+        "GenerateFeedback", {}) else GenerateFeedback.class_traits()["preprocessors"].default())
+    if not any(_is(step, HideHiddenTests) for step in feedback):
+        config.GenerateFeedback.preprocessors = feedback + [HideHiddenTests]
+        changed.append("feedback")
+    return changed
