@@ -154,7 +154,8 @@ def trusted_setup(source_notebook_path):
 
 def source_notebook(coursedir, assignment, notebook):
     """The path of an assignment's source notebook (the instructor's, with solutions)."""
-    return os.path.join(coursedir.format_path(coursedir.source_directory, ".", assignment), f"{notebook}.ipynb")
+    folder = coursedir.format_path(coursedir.source_directory, ".", assignment)
+    return os.path.normpath(os.path.join(folder, f"{notebook}.ipynb"))
 
 
 def _takes_setup(pool):
