@@ -65,4 +65,7 @@ c.SandboxedExecute.cell_seconds = 60
 c.SandboxedExecute.total_seconds = 600
 c.SandboxedExecute.memory_mb = 3072
 # Feedback shows hidden tests' messages, never their code (nbgrader's own feedback does).
+# Hidden tests are the lines between nbgrader's own delimiters (c.ClearHiddenTests.begin_test_delimeter
+# and end_test_delimeter; by default lines holding "BEGIN HIDDEN TESTS" and "END HIDDEN TESTS"):
+# generate_assignment, the sandbox and HideHiddenTests all read that one setting.
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
