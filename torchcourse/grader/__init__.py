@@ -1,11 +1,14 @@
 """The course's grader: runs learners' notebooks isolated, in parallel, and judges them.
 
-    isolation   the operating-system layers around one submission (namespaces, user, limits)
-    pristine    the test environment restored before every test cell, and checked after
-    runner      runs one notebook's cells inside the isolated process (no Jupyter kernel)
-    zygote      a warm process that has imported torch once and forks one sandbox per submission
-    results     the untrusted result stream read back and merged into the notebook
-    nbgrader    nbgrader extension points: the sandboxed Execute step, feedback without hidden tests
+    cells       which cells are tests, and where their hidden tests are (nbgrader's delimiters)
+    isolation   the operating-system layers around a submission's processes (namespaces, file system, users)
+    cgroup      one control group per submission (memory, processes, CPU weight), where cgroups can be written
+    wire        the channel between the trusted test process and the learner's process, and its codecs
+    learner     the learner's process: runs the learner's cells, answers the trusted side's requests
+    tester      the trusted process: runs the test cells and decides every verdict
+    zygote      a warm process that forks both processes of each submission and enforces the time limits
+    pool        the driver's side: hands submissions to the zygote, reads the results back as untrusted input
+    steps       nbgrader extension points: the sandboxed Execute step, feedback without hidden tests
     autograde   `grading/autograde ASSIGNMENT`: a whole class, in parallel, with report and feedback
     report      grades CSV, per-exercise plot and the HTML report
 """

@@ -343,7 +343,7 @@ def main(argv=None):
     from torchcourse.grader.pool import Pool
 
     execute = steps.SandboxedExecute(config=config)
-    pool = Pool(args.workers, execute.limits(), steps.secret_paths(coursedir))
+    pool = Pool(args.workers, execute.limits())
     try:
         grading = Grading(args, started, coursedir, api, config, assignment, notebooks, locked, students,
                           submitted, log, pool)

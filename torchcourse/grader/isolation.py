@@ -1,10 +1,14 @@
 """Operating-system isolation for one submission.
 
-The process that runs a learner's notebook is put, before it reads any learner
-code, into new mount, network, IPC, UTS and PID namespaces; every mount is made
-read-only, the course's private folders are hidden behind empty file systems, a
-small size-limited scratch folder is the only writable place, and the process
-drops to an unprivileged user with resource limits. This needs root (the
+Both processes of a submission (the learner's, and the trusted one that runs
+the tests) are put, before they read anything of the submission, into new
+mount, network, IPC and UTS namespaces (the learner's into a new PID
+namespace too), inside a file system built from an allow-list: the system's
+folders, the interpreter and its packages and the course's package, all
+read-only, plus one size-limited scratch folder shared by the two as /tmp.
+Nothing else of the machine is there: no home folders, no /srv, /opt or /root,
+no checkout of the course wherever it lives. Each process then drops to an
+unprivileged user id of its own with resource limits. This needs root (the
 grader is meant to run as root in a container or on a grading machine). As
 another user only the resource limits apply, and `available()` says so, so
 that the report can warn loudly rather than grade silently without isolation.
@@ -24,19 +28,16 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 
-# The supervisor takes a new PID namespace (its next child is PID 1 there); that child takes
-# the rest itself, so its mounts never reach the supervisor, which must write the job's status.
-SUPERVISOR_NAMESPACES = CLONE_NEWPID
 SANDBOX_NAMESPACES = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
-SCRATCH = "/tmp"  # the learner's only writable place, a fresh size-limited tmpfs
-WORKDIR = "/tmp/submission"
+WORKDIR = "submission"  # the submission's own files, in the scratch folder (/tmp inside a sandbox)
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
 # What each layer means, in the words the report uses.
 LAYERS = {
     "namespaces": "own mount, PID, IPC and network namespaces (no network at all)",
-    "hidden-files": "course folders (solutions, gradebook, other submissions) hidden; file system read-only",
+    "allow-list": "a file system of the system's folders, the interpreter and the course's package only, read-only "
+                  "(no home folders, /srv, /opt, /root, or any copy of the course)",
     "scratch": "a private size-limited scratch folder is the only writable place",
     "user": "runs as an unprivileged user id of its own (no account), no new privileges",
     "limits": "memory, CPU time, file size and process count limits",
@@ -61,6 +62,11 @@ def sandbox_uid(slot):
     return FIRST_UID + slot
 
 
+def tester_uid(slot):
+    """The trusted test process runs as a user id of its own too: it reads what the learner's code wrote."""
+    return FIRST_UID + 1000 + slot
+
+
 def available():
     """The isolation layers this machine and user can provide, and what is missing and why."""
     if os.geteuid() != 0:
@@ -74,84 +80,92 @@ def describe(layers):
     return [LAYERS[layer] for layer in layers]
 
 
-def unshare():
-    """Called by the supervisor before it forks the sandboxed process (which becomes PID 1)."""
-    _check(_libc.unshare(SUPERVISOR_NAMESPACES), "unshare")
+def private_mounts():
+    """For the supervisor: a mount namespace of its own, so the scratch file system it mounts stays private."""
+    _check(_libc.unshare(CLONE_NEWNS), "unshare")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
 
 
-def _mountpoints():
-    with open("/proc/self/mountinfo") as f:
-        return [line.split()[4].replace("\\040", " ") for line in f]
+def mount_scratch(path, size_bytes):
+    """The one writable folder both sides of a submission share (/tmp inside the sandboxes), size-limited."""
+    os.makedirs(path, exist_ok=True)
+    _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size_bytes}")
 
 
-def _hide_behind_tmpfs(path):
-    if os.path.isdir(path):
-        _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=000,size=4k")
-    elif os.path.exists(path):
-        _mount("/dev/null", path, None, MS_BIND)
+def new_pid_namespace():
+    """The caller's next child is PID 1 of a new PID namespace: killing it ends everything it started."""
+    _check(_libc.unshare(CLONE_NEWPID), "unshare")
 
 
-def _interpreter_roots():
-    """Folders the interpreter and its packages load from, for lazy imports after the switch of user."""
-    return {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, *sys.path) if p and os.path.isdir(p)}
+SYSTEM_ROOTS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+DEVICES = ("null", "zero", "full", "random", "urandom")
 
 
-def _overlay(path, keep, options, staging):
-    """Lay a fresh tmpfs over `path`, binding back only the folders in `keep` that lie under it.
+def allowed_roots():
+    """What a sandbox may read: the system, the interpreter and its packages, and the course's package.
 
-    Used for a home folder other users cannot enter (/root here, where Python
-    lives) and for the scratch folder (/tmp), which may hold the course checkout
-    and its .venv: lazy imports still work, and nothing else there is visible.
+    An allow-list: anything else on the machine (home folders, /srv, /opt, /tmp, /root,
+    a checkout of the course or a copy of it anywhere) is simply not there.
     """
-    inside = sorted({p for p in keep if p.startswith(path.rstrip("/") + "/")})
-    inside = [p for p in inside if not any(p != q and p.startswith(q + "/") for q in inside)]
-    _mount("tmpfs", staging, "tmpfs", 0, "mode=700,size=4k")  # a fresh one each time: earlier ones are read-only
-    held = []
-    for i, kept in enumerate(inside):
-        spot = os.path.join(staging, str(i))
-        os.mkdir(spot)
-        _mount(kept, spot, None, MS_BIND | MS_REC)  # with the hiding mounts below it
-        held.append((spot, kept))
-    _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
-    for spot, kept in held:
-        os.makedirs(kept, exist_ok=True)
-        _mount(spot, kept, None, MS_MOVE)
-        _mount(None, kept, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)  # a bind does not keep "ro"
+    import site
+
+    import torchcourse
+
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    roots = set(prefixes)
+    for entry in list(sys.path) + site.getsitepackages() + [site.getusersitepackages()]:
+        real = os.path.realpath(entry) if entry else ""
+        if real and os.path.isdir(real) and any(real == p or real.startswith(p + "/") for p in prefixes):
+            roots.add(real)
+    roots.add(os.path.dirname(os.path.realpath(torchcourse.__file__)))
+    roots.add(os.path.dirname(os.path.realpath(sys.executable)))
+    # Nested roots are covered by their parents.
+    return sorted(r for r in roots if not any(r != q and r.startswith(q + "/") for q in roots))
 
 
-def enter(hide, scratch_bytes, files, uid):
-    """Isolate this process (PID 1 of fresh namespaces, still root); then `drop()`.
+def _bind(source, target, flags=MS_RDONLY | MS_NOSUID | MS_NODEV):
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "a"):
+            pass
+    _mount(source, target, None, MS_BIND | MS_REC)
+    _mount(None, target, None, MS_BIND | MS_REMOUNT | flags)  # a bind does not take "ro" at first
 
-    hide: folders and files the learner must not read. files: {name: bytes}
-    written to the scratch folder (the submission's own data files).
+
+def enter(root, scratch, pid_namespace):
+    """Isolate this process (still root) in a file system made of the allowed roots only; then `drop()`.
+
+    root: an empty folder to build the new root in (private to this process's mount namespace).
+    scratch: the shared, size-limited scratch folder; it becomes /tmp.
     """
     _check(_libc.unshare(SANDBOX_NAMESPACES), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    keep = _interpreter_roots()
-    home_private = [h for h in ("/root",) if os.path.isdir(h) and not (os.stat(h).st_mode & 0o005)]
-    for path in sorted(set(hide), key=len):
-        _hide_behind_tmpfs(path)
-    staging = "/dev/shm" if os.path.isdir("/dev/shm") else "/mnt"
-    for home in home_private:
-        _overlay(home, keep, "mode=755,size=64k", staging)
-    # Everything read-only, then the scratch tmpfs and a /proc of this PID namespace on top.
-    for target in sorted(set(_mountpoints()), key=len):
-        try:
-            _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)
-        except OSError:
-            pass  # some pseudo file systems refuse a read-only remount; they hold no course data
-    _overlay(SCRATCH, keep, f"mode=1777,size={scratch_bytes}", staging)
-    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    if os.path.isdir("/dev/shm"):
-        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={scratch_bytes}")
-    os.makedirs(WORKDIR, exist_ok=True)
-    for name, data in files.items():
-        with open(os.path.join(WORKDIR, name), "wb") as f:
-            f.write(data)
-    for dirpath, dirnames, filenames in os.walk(WORKDIR):
-        for name in dirnames + filenames:
-            os.chown(os.path.join(dirpath, name), uid, uid)
-    os.chown(WORKDIR, uid, uid)
+    os.makedirs(root, exist_ok=True)
+    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
+    for path in SYSTEM_ROOTS:
+        if os.path.islink(path):
+            os.symlink(os.readlink(path), root + path)
+        elif os.path.isdir(path):
+            _bind(path, root + path)
+    for path in allowed_roots():
+        if not os.path.exists(root + path) or not os.path.ismount(root + path):
+            _bind(path, root + path)
+    os.makedirs(root + "/dev", exist_ok=True)
+    _mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k")
+    for name in DEVICES:
+        if os.path.exists("/dev/" + name):
+            _bind("/dev/" + name, f"{root}/dev/{name}", MS_NOSUID)
+    os.makedirs(root + "/dev/shm")
+    _mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+    _bind(scratch, root + "/tmp", MS_NOSUID | MS_NODEV)
+    os.makedirs(root + "/proc", exist_ok=True)
+    if pid_namespace:
+        _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _mount(None, root, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)
+    os.chroot(root)
+    os.chdir("/tmp")
 
 
 def drop(uid):

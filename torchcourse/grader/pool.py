@@ -95,11 +95,11 @@ class Pool:
     that finished. The zygote warms up (imports torch) while the caller works.
     """
 
-    def __init__(self, workers, limits, hide, isolate=True):
+    def __init__(self, workers, limits, isolate=True):
         self.workers = max(1, workers)
         self.folder = tempfile.mkdtemp(prefix="torchcourse-grading-")
         os.chmod(self.folder, 0o700)
-        settings = {"limits": vars(limits), "hide": sorted(set(hide) | {self.folder}), "isolate": isolate}
+        settings = {"limits": vars(limits), "isolate": isolate}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "torchcourse.grader.zygote", json.dumps(settings)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -107,7 +107,7 @@ class Pool:
         self._buffer = b""
         self._count = 0
         self._free = list(range(self.workers))
-        self._queue = []  # (key, cells, files) not yet handed to the zygote
+        self._queue = []  # (key, cells, files, setup) not yet handed to the zygote
         self._running = {}  # job folder -> (key, slot, cell count, code cell count)
 
     def _lines(self, timeout):
@@ -140,13 +140,14 @@ class Pool:
                 self._handle(message, finished)
         return self.layers
 
-    def submit(self, key, cells, files):
-        self._queue.append((key, cells, files))
+    def submit(self, key, cells, files, setup=""):
+        """Queue a notebook: its cells, its data files {name: bytes}, and the trusted setup (import statements)."""
+        self._queue.append((key, cells, files, setup))
         self._dispatch()
 
     def _dispatch(self):
         while self.layers is not None and self._queue and self._free:
-            key, cells, files = self._queue.pop(0)
+            key, cells, files, setup = self._queue.pop(0)
             self._count += 1
             job = os.path.join(self.folder, f"job{self._count}")
             os.makedirs(os.path.join(job, "files"))
@@ -154,7 +155,7 @@ class Pool:
                 with open(os.path.join(job, "files", name), "wb") as f:
                     f.write(data)
             with open(os.path.join(job, "job.json"), "w") as f:
-                json.dump({"cells": cells, "files": sorted(files)}, f)
+                json.dump({"cells": cells, "files": sorted(files), "setup": setup}, f)
             slot = self._free.pop(0)
             code_cells = sum(1 for cell in cells if cell.get("cell_type") == "code")
             self._running[job] = (key, slot, len(cells), code_cells)
@@ -174,9 +175,9 @@ class Pool:
         return finished
 
     def run(self, jobs):
-        """jobs: {key: (cells, files)} -> {key: Outcome}, all at once."""
-        for key, (cells, files) in jobs.items():
-            self.submit(key, cells, files)
+        """jobs: {key: (cells, files[, setup])} -> {key: Outcome}, all at once."""
+        for key, job in jobs.items():
+            self.submit(key, *job)
         outcomes = {}
         while self.busy:
             outcomes.update(self.poll(None))

@@ -40,7 +40,6 @@ it imports torch and the sandbox only when a notebook is actually graded.
 import ast
 import contextlib
 import hashlib
-import inspect
 import json
 import os
 import re
@@ -158,39 +157,9 @@ def source_notebook(coursedir, assignment, notebook):
     return os.path.normpath(os.path.join(folder, f"{notebook}.ipynb"))
 
 
-def _takes_setup(pool):
-    try:
-        return "setup" in inspect.signature(pool.submit).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def submit(pool, key, cells, files, setup):
     """Queue one notebook in the Pool with its trusted setup."""
-    if _takes_setup(pool):
-        pool.submit(key, cells, files, setup=setup)
-    else:  # until the Pool takes the setup (transitional)
-        pool.submit(key, cells, files)
-
-
-def secret_paths(coursedir):
-    """Everything the sandbox hides: nbgrader's folders and the course checkout, except what Python loads."""
-    import torchcourse
-
-    paths = {coursedir.root}
-    for name in ("source_directory", "release_directory", "submitted_directory", "autograded_directory",
-                 "feedback_directory"):
-        paths.add(os.path.join(coursedir.root, getattr(coursedir, name)))
-    if coursedir.db_url.startswith("sqlite:///"):
-        paths.add(os.path.dirname(coursedir.db_url[len("sqlite:///"):]))
-    exchange = coursedir.config.get("Exchange", {}).get("root")
-    if isinstance(exchange, str):
-        paths.add(exchange)
-    checkout = os.path.dirname(os.path.dirname(os.path.abspath(torchcourse.__file__)))
-    keep = {".venv", "torchcourse"}
-    if os.path.isdir(os.path.join(checkout, ".git")) or os.path.isdir(os.path.join(checkout, "solutions")):
-        paths.update(os.path.join(checkout, name) for name in os.listdir(checkout) if name not in keep)
-    return sorted({os.path.realpath(p) for p in paths if os.path.exists(p)})
+    pool.submit(key, cells, files, setup=setup)
 
 
 STOPPED = {
@@ -379,7 +348,7 @@ class SandboxedExecute(NbGraderPreprocessor):
 
         coursedir = CourseDirectory(config=self.config)
         if SandboxedExecute._pool is None:
-            pool = Pool(1, self.limits(), secret_paths(coursedir))
+            pool = Pool(1, self.limits())
             pool.wait_ready()
             if pool.warning:
                 self.log.warning("SANDBOX: %s", pool.warning)
