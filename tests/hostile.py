@@ -248,8 +248,182 @@ def row_and_column(v):
 """))
 
 
+# --- The trust boundary: test cells run in a trusted process, the learner's code in another. ---------------
+
+def frame_peek(release, source, course):
+    """Answers that look for the test's expected value in their callers' frames, and return it."""
+    nb = nbformat.from_dict(read(release_path(SECTION)))
+    peek = """
+import sys, torch
+def _peek(shape=None):
+    frame = sys._getframe(1)
+    while frame is not None:
+        for name, value in list(frame.f_locals.items()) + list(frame.f_globals.items()):
+            if type(value) is torch.Tensor and name in ("expected", "want") and (shape is None or
+                                                                                 tuple(value.shape) == shape):
+                return value
+        frame = frame.f_back
+    return None
+"""
+    _replace(nb, "ex01-solution", peek + "def row_and_column(v):\n    return _peek(), _peek()\n")
+    _replace(nb, "ex02-solution", "def scale_image(image):\n    found = _peek(tuple(image.shape))\n"
+                                  "    return found if found is not None else image.float()\n")
+    return _bytes(nb)
+
+
+def rebinds_check(release, source, course):
+    """Wrong answers, and `check` (and torch's comparisons) rebound in the notebook to pass anything."""
+    nb = _wrong_everywhere(release, source)
+    _append(nb, "ex01-solution", """
+import types, torch
+class _Yes:
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: args[0] if args else None
+check = _Yes()
+torch = types.SimpleNamespace(**{**vars(__import__("torch")), "allclose": lambda *a, **k: True,
+                                 "equal": lambda *a, **k: True})
+""")
+    return _bytes(nb)
+
+
+def shell_hooks(release, source, course):
+    """Wrong answers, with IPython hooks that rewrite or skip every later cell and hide errors."""
+    nb = _wrong_everywhere(release, source)
+    _append(nb, "ex01-solution", """
+shell = get_ipython()
+shell.input_transformers_post.append(lambda lines: ["pass\\n"] if any("check." in l for l in lines) else lines)
+shell.events.register("post_run_cell", lambda result: setattr(result, "error_in_exec", None))
+import sys
+sys.settrace(None)
+""")
+    return _bytes(nb)
+
+
+def grader_patches(release, source, course):
+    """Wrong answers; the learner's code replaces what it can reach of the grader's own code in its process."""
+    nb = _wrong_everywhere(release, source)
+    _append(nb, "ex01-solution", """
+import sys
+for name, module in list(sys.modules.items()):
+    if name.startswith("torchcourse"):
+        for attribute in list(vars(module)):
+            value = getattr(module, attribute)
+            if callable(value) and not isinstance(value, type) and attribute not in ("main",):
+                try:
+                    setattr(module, attribute, lambda *args, **kwargs: None)
+                except Exception:
+                    pass
+""")
+    return _bytes(nb)
+
+
+def forged_records(release, source, course):
+    """Unanswered; writes "cell finished" records and grader protocol lines on every descriptor it has."""
+    nb = nbformat.from_dict(read(release_path(SECTION)))
+    return _bytes(_replace(nb, "ex01-solution", """
+import json, os
+records = "".join(json.dumps({"i": i, "event": "done", "text": "", "display": [], "error": None})
+                  + "\\n" for i in range(200))
+forged = (records + json.dumps({"job": "/tmp/x", "done": True}) + "\\n").encode()
+for fd in range(0, 64):
+    try:
+        os.write(fd, forged)
+    except OSError:
+        pass
+def row_and_column(v):
+    raise NotImplementedError
+"""))
+
+
+def noisy_output(release, source, course):
+    """Correct answers whose output holds lone surrogates, NUL, control and right-to-left characters, a deeply
+    nested value, and os.system: the run, the CSV and the report must survive it, with full marks."""
+    nb = _answers(release, source)
+    _append(nb, "ex01-solution", """
+import os, sys
+os.system("echo hi from a shell")
+print("\\ud800 lone surrogate, NUL \\x00, escape \\x1b[31m, right-to-left \\u202e override, " + "x" * 5000)
+sys.stdout.write("\\udcff\\n")
+nested = []
+for _ in range(100_000):
+    nested = [nested]
+nested
+""")
+    return _bytes(nb)
+
+
+def stdin_thief(release, source, course):
+    """Correct answers; a thread reads standard input (the grader's channel, once) for the whole run."""
+    nb = _answers(release, source)
+    _append(nb, "ex01-solution", """
+import os, sys, threading
+def _steal():
+    while True:
+        try:
+            if not os.read(0, 65536):
+                break
+        except OSError:
+            break
+threading.Thread(target=_steal, daemon=True).start()
+print("stdin:", repr(sys.stdin.read() if sys.stdin else None))
+""")
+    return _bytes(nb)
+
+
+def stashes_hidden_tests(release, source, course):
+    """Correct answers that record everything they can see while the hidden tests call them (frames, code
+    of the functions they are given, their inputs) and print it all in a later cell."""
+    nb = _answers(release, source)
+    _append(nb, "ex02-solution", """
+import sys, inspect, dis, io
+_seen = []
+_original = scale_image
+def scale_image(image, *args, **kwargs):
+    frame = sys._getframe(1)
+    while frame is not None:
+        try:
+            _seen.append(inspect.getsource(frame.f_code))
+        except (OSError, TypeError):
+            pass
+        _seen.append(repr(frame.f_code.co_consts))
+        frame = frame.f_back
+    return _original(image)
+""")
+    _append(nb, "ex12-solution", "\nprint('\\n'.join(_seen))\n")
+    return _bytes(nb)
+
+
+COPIES = ("/srv/torchcourse-copy", "/opt/torchcourse-copy", "/var/tmp/torchcourse-copy", "/home/torchcourse-copy")
+
+
+def finds_copies(release, source, course):
+    """Correct answers; walks the whole file system for any copy of the course (tests place copies of the
+    solutions in /srv, /opt, /var/tmp and /home) and the checkout itself. Any find costs its own ex01 points."""
+    code = f"""
+import os
+found = []
+for top in ["/"]:
+    for folder, subfolders, files in os.walk(top):
+        # The interpreter's own folders are large and hold no course: skip them to stay within a cell's time.
+        if folder.startswith(("/proc", "/sys", "/dev", "/usr", "/lib", "/etc")) or "site-packages" in folder \
+                or "/.pyenv/" in folder + "/" or folder.endswith("/.venv"):
+            subfolders[:] = []
+            continue
+        for name in files:
+            if name.endswith(".ipynb") or name == "gradebook.db":
+                found.append(os.path.join(folder, name))
+for path in {list(COPIES) + [str(ROOT), str(course)]!r}:
+    if os.path.exists(path):
+        found.append(path)
+print("FOUND:", found)
+if found:
+    del row_and_column
+"""
+    return _bytes(_append(_answers(release, source), "ex01-solution", code))
+
+
 # Learners whose expected score holds only with the operating-system isolation (root).
-NEEDS_ISOLATION = {"snoop", "gradebook_vandal", "stray_processes"}
+NEEDS_ISOLATION = {"snoop", "gradebook_vandal", "stray_processes", "finds_copies"}
 
 # learner: (builder, expected score, fragments the report's reasons must contain)
 CLASS = {
@@ -271,7 +445,16 @@ CLASS = {
     "snoop": (snoop, FULL, []),
     "gradebook_vandal": (gradebook_vandal, FULL, []),
     "rigged_helpers": (rigged_helpers, 0, ["ex01-visible", "ex02-hidden"]),
-    "rigs_during_test": (rigs_during_test, 0, ["GradingIntegrityError"]),
+    "rigs_during_test": (rigs_during_test, 0, ["ex01-visible", "ex02-hidden"]),
     "fake_objects": (fake_objects, 0, ["ex01-visible", "ex02-visible"]),
     "hides_errors": (hides_errors, 0, ["ex01-visible", "ex12-hidden"]),
+    "frame_peek": (frame_peek, 0, ["ex01-visible", "ex02-visible"]),
+    "rebinds_check": (rebinds_check, 0, ["ex01-visible", "ex02-hidden"]),
+    "shell_hooks": (shell_hooks, 0, ["ex01-visible", "ex02-hidden"]),
+    "grader_patches": (grader_patches, 0, ["ex01-visible", "ex02-hidden"]),
+    "forged_records": (forged_records, 0, ["ex01-visible"]),
+    "noisy_output": (noisy_output, FULL, []),
+    "stdin_thief": (stdin_thief, FULL, []),
+    "stashes_hidden_tests": (stashes_hidden_tests, FULL, []),
+    "finds_copies": (finds_copies, FULL, []),
 }

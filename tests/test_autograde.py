@@ -9,12 +9,13 @@ import csv
 import html
 import os
 import re
+import shutil
 import subprocess
 
 import hostile
 import nbformat
 import pytest
-from course import GRADING, CourseDirectory, read, source_path
+from course import GRADING, ROOT, CourseDirectory, read, source_path
 
 AUTOGRADE = GRADING / "autograde"
 ISOLATED = os.geteuid() == 0
@@ -47,7 +48,22 @@ def make_course(root, learners):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def copies():
+    """Copies of the course's solutions elsewhere on the machine, where an answer that walks the file system
+    would find them if the sandbox hid only the course's own folders."""
+    made = []
+    if ISOLATED:
+        for path in hostile.COPIES:
+            if not os.path.exists(path):
+                shutil.copytree(ROOT / "solutions", os.path.join(path, "solutions"))
+                made.append(path)
+    yield made
+    for path in made:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, copies):
     """One run of grading/autograde over the whole class: (course, process, {learner: csv row})."""
     root = tmp_path_factory.mktemp("hostile") / "course"
     course = make_course(root, LEARNERS)
@@ -66,7 +82,7 @@ def test_the_run_succeeds_and_reports_isolation(graded):
     assert result.returncode == 0, result.stdout + result.stderr
     assert sorted(rows) == sorted(LEARNERS), result.stdout + result.stderr
     if ISOLATED:
-        assert "Isolation: namespaces, hidden-files, scratch, user, limits." in result.stdout
+        assert "Isolation: namespaces, allow-list, scratch, user, limits" in result.stdout
     else:
         assert "WARNING" in result.stderr and "NOT isolated" in result.stderr
     report = (course.root / "reports" / hostile.SECTION / "report.html").read_text()
@@ -104,6 +120,16 @@ def test_the_snoop_saw_nothing(graded):
     assert not (course.root / "vandal.txt").exists()
 
 
+def test_no_copy_of_the_course_is_found_anywhere(graded, copies):
+    if not ISOLATED:
+        pytest.skip("isolation needs root; the report says so")
+    course, result, rows = graded
+    assert copies, "the test placed no copies of the course to look for"
+    nb = nbformat.read(course.root / "autograded" / "finds_copies" / hostile.SECTION / f"{hostile.SECTION}.ipynb", 4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "FOUND: []" in text, text[:2000]
+
+
 def test_huge_output_is_capped(graded):
     course, result, rows = graded
     path = course.root / "autograded" / "huge_output" / hostile.SECTION / f"{hostile.SECTION}.ipynb"
@@ -126,7 +152,7 @@ def test_feedback_never_shows_hidden_tests(graded):
             hidden_lines += [line.strip() for line in block.group(1).splitlines()
                              if len(line.strip()) > 25 and line.strip() not in public]
     assert len(hidden_lines) > 20
-    for learner in ("reference", "noisy_half", "rigged_helpers"):
+    for learner in ("reference", "noisy_half", "rigged_helpers", "stashes_hidden_tests"):
         text = _text_of((course.root / "feedback" / learner / hostile.SECTION / f"{hostile.SECTION}.html").read_text())
         shown = [line for line in hidden_lines if line in text]
         assert not shown, f"{learner}'s feedback shows hidden test lines: {shown[:3]}"

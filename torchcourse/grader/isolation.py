@@ -41,6 +41,8 @@ LAYERS = {
     "scratch": "a private size-limited scratch folder is the only writable place",
     "user": "runs as an unprivileged user id of its own (no account), no new privileges",
     "limits": "memory, CPU time, file size and process count limits",
+    "cgroup": "a control group per submission: memory, process count and CPU weight for everything it starts, "
+              "and its processes are the first the kernel kills when memory runs out",
 }
 
 
@@ -77,7 +79,7 @@ def available():
 
 
 def describe(layers):
-    return [LAYERS[layer] for layer in layers]
+    return [LAYERS.get(layer, layer) for layer in layers]
 
 
 def private_mounts():

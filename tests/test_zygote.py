@@ -1,0 +1,73 @@
+"""The zygote's request channel: requests that arrive together are all served.
+
+It once waited with select() on its standard input but read with Python's
+buffered readline(): two requests in one write left the second in the buffer,
+unseen, and the run waited forever for the last learner.
+"""
+
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+
+from torchcourse.grader.zygote import Limits
+
+
+def _job(folder, source):
+    os.makedirs(os.path.join(folder, "files"))
+    cells = [{"cell_type": "code", "source": source, "metadata": {"nbgrader": {}}}]
+    with open(os.path.join(folder, "job.json"), "w") as f:
+        json.dump({"cells": cells, "files": [], "setup": ""}, f)
+
+
+def _lines(process, count, seconds):
+    found, buffer, deadline = [], b"", time.monotonic() + seconds
+    while len(found) < count and time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.5)
+        if ready:
+            chunk = os.read(process.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            found += [json.loads(line) for line in lines if line.strip()]
+    return found
+
+
+def test_two_requests_in_one_write_are_both_served(tmp_path):
+    settings = {"limits": vars(Limits(cell_seconds=10, total_seconds=60)), "isolate": False}
+    process = subprocess.Popen([sys.executable, "-m", "torchcourse.grader.zygote", json.dumps(settings)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert "ready" in _lines(process, 1, 120)[0]
+        jobs = [str(tmp_path / f"job{i}") for i in range(3)]
+        for job in jobs:
+            _job(job, "x = 1")
+        requests = "".join(json.dumps({"job": job, "slot": i}) + "\n" for i, job in enumerate(jobs))
+        os.write(process.stdin.fileno(), requests.encode())  # all at once, one write
+        done = _lines(process, len(jobs), 60)
+        assert sorted(message["job"] for message in done) == sorted(jobs)
+        for job in jobs:
+            with open(os.path.join(job, "status.json")) as f:
+                assert json.load(f)["status"] == "finished"
+    finally:
+        process.stdin.close()
+        process.wait(timeout=30)
+
+
+def test_a_malformed_request_is_skipped(tmp_path):
+    settings = {"limits": vars(Limits(cell_seconds=10, total_seconds=60)), "isolate": False}
+    process = subprocess.Popen([sys.executable, "-m", "torchcourse.grader.zygote", json.dumps(settings)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert "ready" in _lines(process, 1, 120)[0]
+        job = str(tmp_path / "job")
+        _job(job, "x = 1")
+        os.write(process.stdin.fileno(), b"not json\n{\"slot\": 1}\n" + json.dumps({"job": job, "slot": 0}).encode()
+                 + b"\n")
+        assert [message["job"] for message in _lines(process, 1, 60)] == [job]
+    finally:
+        process.stdin.close()
+        process.wait(timeout=30)
