@@ -412,7 +412,8 @@ for top in ["/"]:
         for name in files:
             if name.endswith(".ipynb") or name == "gradebook.db":
                 found.append(os.path.join(folder, name))
-for path in {list(COPIES) + [str(ROOT), str(course)]!r}:
+for path in {[c + "/solutions" for c in COPIES] + [str(ROOT / "solutions"), str(ROOT / ".git"),
+                                                    str(course / "gradebook.db"), str(course / "submitted")]!r}:
     if os.path.exists(path):
         found.append(path)
 print("FOUND:", found)

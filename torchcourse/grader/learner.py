@@ -246,6 +246,13 @@ class Agent:
                     found = {name: namespace[name] for name in header.get("names", [])
                              if isinstance(name, str) and name in namespace and not name.startswith("_")}
                     self._reply({"seq": seq, "ok": True}, found, has_value=True)
+                elif op in ("setname", "delname"):
+                    (fresh, args, kwargs) = self._unpickle(blob)
+                    if op == "setname":
+                        self.shell.user_ns[str(args[0])] = args[1]
+                    else:
+                        self.shell.user_ns.pop(str(args[0]), None)
+                    self._reply({"seq": seq, "ok": True}, None, has_value=True)
                 elif op == "grad":
                     import torch
 

@@ -86,11 +86,10 @@ def socketpair():
 
 
 def plain_text(value, limit=20_000):
-    """A learner-supplied string made safe to store anywhere: valid UTF-8, no NUL, capped."""
+    """A learner-supplied string, capped and made valid UTF-8 (steps.clean escapes control characters later)."""
     if not isinstance(value, str):
         return ""
-    value = value[:limit]
-    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\N{REPLACEMENT CHARACTER}")
+    return value[:limit].encode("utf-8", "replace").decode("utf-8")
 
 
 # ---------------------------------------------------------------------------------------------------------
