@@ -423,6 +423,100 @@ if found:
     return _bytes(_append(_answers(release, source), "ex01-solution", code))
 
 
+
+# --- Found by an independent review of the trust boundary. ---------------------------------------------
+
+UNSAT = '''
+class UnsatisfiedAssumption(Exception):
+    """Looks, by name, like hypothesis's assume() failure; the trusted side rebuilds the real one."""
+UnsatisfiedAssumption.__module__ = "hypothesis.errors"
+'''
+
+
+def unsat_wrong(release, source, course):
+    """Wrong answers for ex01, ex02, ex05 that raise an exception named hypothesis.errors.UnsatisfiedAssumption
+    on every input they would get wrong: once, the trusted side rebuilt hypothesis's own class, which discards
+    the example, and scored 7. Deserved: 1 (ex02's visible example)."""
+    nb = nbformat.from_dict(read(release_path(SECTION)))
+    _replace(nb, "ex01-solution", UNSAT + '''
+def row_and_column(v):
+    if v.numel() > 1:          # the wrong answer below only works for one element
+        raise UnsatisfiedAssumption()
+    return v.reshape(1, -1), v.reshape(1, -1)
+''')
+    _replace(nb, "ex02-solution", '''
+def scale_image(image):
+    if int(image.max()) not in (0, 255):   # dividing by the image's own maximum is only right here
+        raise UnsatisfiedAssumption()
+    return image.float() / max(int(image.max()), 1)
+''')
+    _replace(nb, "ex05-solution", '''
+def squeeze_predictions(pred):
+    if pred.shape[0] == 1:     # squeeze() drops the batch dimension of a batch of one
+        raise UnsatisfiedAssumption()
+    return pred.squeeze()
+''')
+    return _bytes(nb)
+
+
+def unsat_everywhere(release, source, course):
+    """The reference functions answer only the visible calls and the first example of each hidden test, then
+    raise a fake hypothesis UnsatisfiedAssumption: once, that scored 36. Deserved: the 12 visible points."""
+    nb = _answers(release, source)
+    _append(nb, "ex12-solution", UNSAT + '''
+import functools
+def _only_first(f, visible_calls):
+    count = [0]
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        count[0] += 1
+        if count[0] > visible_calls + 1:
+            raise UnsatisfiedAssumption()
+        return f(*args, **kwargs)
+    return wrapper
+for _name, _n in [("row_and_column", 1), ("scale_image", 1), ("shared_and_copied", 1), ("squeeze_predictions", 2),
+                  ("channels_first", 1), ("flatten_features", 2), ("make_batch", 1), ("join_batches", 1),
+                  ("normalize_rows", 2), ("predicted_class", 1), ("linear_layer", 1)]:
+    globals()[_name] = _only_first(globals()[_name], _n)
+''')
+    return _bytes(nb)
+
+
+def names_leak(release, source, course):
+    """Correct answers that record the names every test cell asks their process for, and print them at the end:
+    the names must be the learner's own, never a hidden test's parameters or locals."""
+    nb = _answers(release, source)
+    _append(nb, "ex01-solution", '''
+import torchcourse.grader.wire as _w, torchcourse.grader.learner as _l
+_asked = []
+_orig_receive = _w.receive
+def _spy(sock):
+    header, blob = _orig_receive(sock)
+    if header.get("op") == "names":
+        _asked.append(header.get("names"))
+    return header, blob
+_w.receive = _spy
+''')
+    _append(nb, "ex12-solution", "\nprint('ASKED:', _asked)\n")
+    return _bytes(nb)
+
+
+def crash_tester(release, source, course):
+    """Correct answers; from ex01 on, every reply to "run this cell" carries a malformed record
+    ({"t": "float", "v": "zz"}): once, it crashed the trusted test process; now it is ignored."""
+    nb = _answers(release, source)
+    _append(nb, "ex01-solution", '''
+import torchcourse.grader.wire as _w
+_orig_send = _w.send
+def _send(sock, header, blob=b""):
+    if "run" in header:
+        header["sync"] = list(header.get("sync") or []) + [{"t": "float", "v": "zz"}]
+    return _orig_send(sock, header, blob)
+_w.send = _send
+''')
+    return _bytes(nb)
+
+
 # Learners whose expected score holds only with the operating-system isolation (root).
 NEEDS_ISOLATION = {"snoop", "gradebook_vandal", "stray_processes", "finds_copies"}
 
@@ -458,4 +552,8 @@ CLASS = {
     "stdin_thief": (stdin_thief, FULL, []),
     "stashes_hidden_tests": (stashes_hidden_tests, FULL, []),
     "finds_copies": (finds_copies, FULL, []),
+    "unsat_wrong": (unsat_wrong, 1, ["ex01-visible", "ex02-hidden", "ex05-visible"]),
+    "unsat_everywhere": (unsat_everywhere, 12, ["ex01-hidden", "ex12-hidden"]),
+    "names_leak": (names_leak, FULL, []),
+    "crash_tester": (crash_tester, FULL, []),
 }

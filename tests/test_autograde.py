@@ -178,3 +178,15 @@ def test_plain_nbgrader_autograde_uses_the_same_sandbox(tmp_path):
         found = {s: gradebook.find_submission(hostile.SECTION, s).score for s in learners}
     assert found == {s: hostile.CLASS[s][1] for s in learners}
 
+
+
+def test_the_learners_process_is_asked_only_for_its_own_names(graded):
+    """The trusted side asks the learner's process for the names a test needs; a hidden test's parameters and
+    locals are not among them (a learner recording the requests must learn nothing of the hidden tests)."""
+    course, result, rows = graded
+    nb = nbformat.read(course.root / "autograded" / "names_leak" / hostile.SECTION / f"{hostile.SECTION}.ipynb", 4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "ASKED:" in text and "row_and_column" in text, text[-2000:]
+    asked = text[text.index("ASKED:"):]
+    for local in ("'brightest'", "'seed'", "'dtype'", "'original'", "'expected'"):
+        assert local not in asked, f"{local} was asked for: {asked[:2000]}"

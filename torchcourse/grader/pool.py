@@ -20,7 +20,7 @@ MAX_RESULTS_BYTES = 20 * 2**20
 class Outcome:
     """What happened to one notebook in the sandbox."""
 
-    cells: dict = field(default_factory=dict)  # cell index -> {"text", "display", "error", "tampered"}
+    cells: dict = field(default_factory=dict)  # cell index -> {"text", "display", "error", "seconds"}
     started: list = field(default_factory=list)  # cell indexes that started
     status: dict = field(default_factory=dict)  # the supervisor's status.json
     problems: list = field(default_factory=list)  # malformed records seen
@@ -74,12 +74,10 @@ def read_outcome(job, cell_count, code_cells):
             outcome.started.append(index)
         elif record.get("event") == "done":
             display = record.get("display")
-            tampered = record.get("tampered")
             outcome.cells[index] = {
                 "text": _text(record.get("text")),
                 "display": [_text(d, 20_000) for d in display[:20]] if isinstance(display, list) else [],
                 "error": _error(record.get("error")),
-                "tampered": [_text(t, 200) for t in tampered[:20]] if isinstance(tampered, list) else [],
                 "seconds": record["seconds"] if isinstance(record.get("seconds"), (int, float)) else None,
             }
     if outcome.status.get("status") == "finished" and len(outcome.cells) < code_cells:

@@ -231,12 +231,7 @@ def merge(nb, outcome):
         for text in result["display"]:
             cell.outputs.append(NotebookNode(output_type="display_data", metadata={},
                                              data={"text/plain": clean(text)}))
-        if result["tampered"] and is_test_cell(cell):
-            names = ", ".join(result["tampered"][:5])
-            cell.outputs.append(_error_output(
-                "GradingIntegrityError",
-                f"this test's helpers were replaced while it ran ({names}); its result is not trusted"))
-        elif result["error"]:
+        if result["error"]:
             error = result["error"]
             cell.outputs.append(_error_output(error["ename"], error["evalue"], error["traceback"]))
     return nb

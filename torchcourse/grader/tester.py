@@ -33,6 +33,7 @@ import os
 import pickle
 import select
 import signal
+import symtable
 import sys
 import time
 import types
@@ -55,7 +56,22 @@ class LearnerGone(Exception):
 
 
 class RemoteError(Exception):
-    """An error raised by the learner's code whose class is not known in the trusted process."""
+    """An error raised by the learner's code."""
+
+
+# The modules whose exception classes a learner's error may take (its message stays the learner's).
+EXCEPTION_MODULES = ("builtins", "_pickle", "pickle")
+_REMOTE_EXCEPTIONS = {}
+
+
+def _remote_exception(cls):
+    """A subclass of RemoteError and of `cls` (ValueError, pickle.UnpicklingError...), made once."""
+    if cls not in _REMOTE_EXCEPTIONS:
+        try:
+            _REMOTE_EXCEPTIONS[cls] = type(cls.__name__, (RemoteError, cls), {"__module__": cls.__module__})
+        except TypeError:  # a layout that cannot be combined
+            _REMOTE_EXCEPTIONS[cls] = RemoteError
+    return _REMOTE_EXCEPTIONS[cls]
 
 
 class Capture:
@@ -403,14 +419,22 @@ class Link:
                     return reply, data
 
     def decode(self, reply, data):
-        """The value of a reply (or the learner's error, raised), after applying the state changes it carries."""
-        tensors = wire.load_tensors(reply.get("tensors"), data)
-        decoder = wire.Decoder(self.registry, tensors, self._handle, self._differentiable)
-        sync = reply.get("sync")
-        for node in sync if isinstance(sync, list) else []:
-            decoder.decode(node)
+        """The value of a reply (or the learner's error, raised), after applying the state changes it carries.
+        Whatever goes wrong while reading it is a DecodeError: the test that asked fails, nothing else."""
+        try:
+            tensors = wire.load_tensors(reply.get("tensors"), data)
+            decoder = wire.Decoder(self.registry, tensors, self._handle, self._differentiable)
+            sync = reply.get("sync")
+            for node in sync if isinstance(sync, list) else []:
+                decoder.decode(node)
+            value = decoder.decode(reply["value"]) if reply.get("ok") is True and "value" in reply else None
+        except wire.ProtocolError:
+            raise
+        except (Exception, RecursionError) as error:
+            raise wire.DecodeError(f"the learner's process sent a value the grader cannot read "
+                                   f"({type(error).__name__})") from None
         if reply.get("ok") is True:
-            return decoder.decode(reply["value"]) if "value" in reply else None
+            return value
         raise self._exception(reply.get("error"))
 
     def apply(self, function, *args, **kwargs):
@@ -432,7 +456,7 @@ class Link:
         reply, data = self.request({"op": "run", "source": source})
         try:
             self.decode({k: v for k, v in reply.items() if k != "run"}, data)
-        except wire.ProtocolError:
+        except Exception:  # the learner's cell is not graded: what it sent back only updates copies
             pass
         run = reply.get("run") if isinstance(reply.get("run"), dict) else {}
         error = run.get("error")
@@ -488,23 +512,21 @@ class Link:
         return handle
 
     def _exception(self, error):
+        """The learner's error, raised here: as a RemoteError that is also the builtin class it names (so a
+        test's `except ValueError` works), never as a library's own class (hypothesis would take its
+        "skip this example" error for a skipped example)."""
         if not isinstance(error, dict):
             return RemoteError("the learner's code failed")
         message = wire.plain_text(error.get("message"), MAX_TEXT)
         mro = error.get("mro") if isinstance(error.get("mro"), list) else []
         for name in mro[:20]:
+            if not isinstance(name, str) or name.split(":")[0] not in EXCEPTION_MODULES:
+                continue
             try:
-                cls = wire.trusted_class(name, BaseException)
+                cls = wire.trusted_class(name, Exception)
             except wire.DecodeError:
                 continue
-            if not issubclass(cls, Exception) or cls.__module__.startswith("torchcourse"):
-                continue
-            try:
-                exception = cls(message)
-            except Exception:
-                continue
-            if type(exception) is cls:
-                return exception
+            return _remote_exception(cls)(message)
         first = wire.plain_text(mro[0], 300) if mro and isinstance(mro[0], str) else "an error"
         return RemoteError(f"{first.split(':')[-1]}: {message}")
 
@@ -584,8 +606,47 @@ def _proxy_classes(mro):
 # Running the notebook.
 
 
-def _referenced_names(tree):
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+def _needed_names(source, filename):
+    """The global names a cell needs from elsewhere: those its functions and classes read and its top level
+    never binds, and those its top level reads before binding them. Parameters and locals are not among them
+    (the learner's process is asked for these names, so it must learn nothing more of a hidden test)."""
+    table = symtable.symtable(source, filename, "exec")
+    bound = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
+    needed, stack = set(), list(table.get_children())
+    while stack:
+        scope = stack.pop()
+        stack.extend(scope.get_children())
+        needed.update(s.get_name() for s in scope.get_symbols() if s.is_referenced() and s.is_global())
+    needed -= bound
+    first_load, first_store = {}, {}
+    for node in _top_level_nodes(ast.parse(source, filename)):
+        where = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+        if isinstance(node, ast.Name):
+            seen = first_load if isinstance(node.ctx, ast.Load) else first_store
+            seen[node.id] = min(seen.get(node.id, where), where)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            first_store[node.name] = min(first_store.get(node.name, where), where)
+        elif isinstance(node, ast.alias):
+            name = (node.asname or node.name).split(".")[0]
+            first_store[name] = min(first_store.get(name, where), where)
+    needed.update(name for name, where in first_load.items() if where < first_store.get(name, (1 << 30, 0)))
+    return needed
+
+
+def _top_level_nodes(tree):
+    """The nodes of the module's own scope: not inside functions, classes or lambdas (their bodies run later)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                yield child
+                stack.extend(child.decorator_list if not isinstance(child, ast.Lambda) else [])
+                stack.extend(getattr(child.args, "defaults", []) if hasattr(child, "args") else [])
+                stack.extend(getattr(child, "bases", []) + [k.value for k in getattr(child, "keywords", [])])
+                continue
+            stack.append(child)
 
 
 def _bound_names(tree):
@@ -728,6 +789,10 @@ class Tester:
                     result = self.learner_cell(source)
             except LearnerGone:
                 return  # the supervisor says why; the cells from here on did not run
+            except Exception as error:  # a fault of the grader's own: this cell fails, the rest still runs
+                result = {"text": "", "display": [], "error": {
+                    "ename": "GradingError", "evalue": wire.plain_text(f"{type(error).__name__}: {error}", 2000),
+                    "traceback": []}}
             result.update(i=index, event="done", seconds=round(time.monotonic() - started, 3))
             self.emit(result)
         self.link.quit()
@@ -754,7 +819,7 @@ class Tester:
             tree = ast.parse(source, filename)
             linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
             self.link.capture = capture
-            self._bring_names(tree)
+            self._bring_names(_needed_names(source, filename))
             shared = set(self.from_learner)
             code = compile(_ShareLearnerNames(shared).apply(tree), filename, "exec")
             sys.stdout = sys.stderr = capture
@@ -789,11 +854,11 @@ class Tester:
             else:
                 self.link.operate("delname", name)
 
-    def _bring_names(self, tree):
-        """Fetch from the learner's process the names this test uses and does not own."""
+    def _bring_names(self, needed):
+        """Fetch from the learner's process the names this test needs and does not own."""
         self.link.registry.new_cell()
-        wanted = {name for name in _referenced_names(tree) - _bound_names(tree)
-                  if name not in self.trusted and not hasattr(builtins, name)} | self.from_learner
+        wanted = {name for name in needed if name not in self.trusted and not hasattr(builtins, name)}
+        wanted |= self.from_learner
         if not wanted:
             return
         values = self.link.names(wanted)
