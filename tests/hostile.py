@@ -460,10 +460,11 @@ def squeeze_predictions(pred):
 
 
 def unsat_everywhere(release, source, course):
-    """The reference functions answer only the visible calls and the first example of each hidden test, then
-    raise a fake hypothesis UnsatisfiedAssumption: once, that scored 36. Deserved: the 12 visible points."""
+    """The reference scale_image, which answers the visible call and the first example of each hidden test,
+    then raises a fake hypothesis UnsatisfiedAssumption: once, one right example per hypothesis test was enough
+    for its points. Deserved: all but ex02's hidden points."""
     nb = _answers(release, source)
-    _append(nb, "ex12-solution", UNSAT + '''
+    _append(nb, "ex02-solution", UNSAT + '''
 import functools
 def _only_first(f, visible_calls):
     count = [0]
@@ -474,10 +475,7 @@ def _only_first(f, visible_calls):
             raise UnsatisfiedAssumption()
         return f(*args, **kwargs)
     return wrapper
-for _name, _n in [("row_and_column", 1), ("scale_image", 1), ("shared_and_copied", 1), ("squeeze_predictions", 2),
-                  ("channels_first", 1), ("flatten_features", 2), ("make_batch", 1), ("join_batches", 1),
-                  ("normalize_rows", 2), ("predicted_class", 1), ("linear_layer", 1)]:
-    globals()[_name] = _only_first(globals()[_name], _n)
+scale_image = _only_first(scale_image, 1)
 ''')
     return _bytes(nb)
 
@@ -553,7 +551,7 @@ CLASS = {
     "stashes_hidden_tests": (stashes_hidden_tests, FULL, []),
     "finds_copies": (finds_copies, FULL, []),
     "unsat_wrong": (unsat_wrong, 1, ["ex01-visible", "ex02-hidden", "ex05-visible"]),
-    "unsat_everywhere": (unsat_everywhere, 12, ["ex01-hidden", "ex12-hidden"]),
+    "unsat_everywhere": (unsat_everywhere, FULL - 2, ["ex02-hidden"]),
     "names_leak": (names_leak, FULL, []),
     "crash_tester": (crash_tester, FULL, []),
 }
