@@ -107,6 +107,24 @@ def _arrive(ident, raw, grad=None):
     return obj
 
 
+def _arrive_tensor(ident, device, parameter, requires_grad, values, grad):
+    """A tensor the trusted side sent as raw bytes: the one tensor with this id, brought up to date."""
+    import torch
+
+    if device == "meta":
+        data = torch.empty(values[1], dtype=getattr(torch, values[0]), device="meta")
+    else:
+        data = wire.tensor_from_bytes(*values)
+    grad = None if grad is None else wire.tensor_from_bytes(*grad)
+    can_grad = data.is_floating_point() or data.is_complex()
+    if AGENT.registry.get(ident) is None:
+        raw = torch.nn.Parameter(data, requires_grad=requires_grad and can_grad) if parameter else \
+            data.requires_grad_(requires_grad and can_grad)
+    else:
+        raw = data.requires_grad_(requires_grad and can_grad)
+    return _arrive(ident, raw, grad)
+
+
 def _arrive_generator(ident, state):
     """A torch.Generator the trusted side sent: its state, in the one generator with this id."""
     import torch

@@ -103,8 +103,8 @@ def signature(obj):
 
     if isinstance(obj, torch.Tensor):
         grad = obj.grad if obj.is_leaf else None
-        return (obj._version, _data_ptr(obj), tuple(obj.shape), obj.dtype, obj.requires_grad,
-                None if grad is None else (id(grad), grad._version))
+        return (obj._version, obj.data_ptr() if obj.device.type != "meta" else 0, obj.shape, obj.dtype,
+                obj.requires_grad, None if grad is None else (id(grad), grad._version))
     if type(obj) is numpy.ndarray:
         return (obj.shape, obj.dtype.str, obj.tobytes() if obj.size <= 4096 else id(obj))
     if type(obj) is torch.Generator:
@@ -133,6 +133,26 @@ def _data_ptr(t):
         return t.untyped_storage().data_ptr() if t.device.type != "meta" else id(t.untyped_storage())
     except Exception:  # sparse and other layouts
         return id(t)
+
+
+def tensor_bytes(t):
+    """(dtype name, shape, bytes) of a CPU copy of t's values, contiguous."""
+    import torch
+
+    if t.device.type == "meta":
+        return str(t.dtype).removeprefix("torch."), list(t.shape), b""
+    data = t.detach().cpu().contiguous().reshape(-1)
+    raw = data.view(torch.uint8).numpy().tobytes() if data.numel() else b""
+    return str(t.dtype).removeprefix("torch."), list(t.shape), raw
+
+
+def tensor_from_bytes(dtype, shape, raw):
+    import torch
+
+    dtype = getattr(torch, dtype)
+    if not raw:
+        return torch.empty(shape, dtype=dtype)
+    return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(dtype).reshape(shape)
 
 
 # ---------------------------------------------------------------------------------------------------------
