@@ -198,3 +198,39 @@ def test_plain_learner_ids_are_kept(name):
     from torchcourse.grader.autograde import learner_id_problem
 
     assert learner_id_problem(name) is None
+
+
+def test_a_failed_control_on_a_regrade_changes_nothing(tmp_path):
+    """Learners are sanitized while the control runs; when it fails on a course already graded, their
+    gradebook rows, scores and autograded copies are as they were before the run."""
+    root = tmp_path / "course"
+    course = CourseDirectory(root)
+    course.add_source(SECTION)
+    course.nbgrader("generate_assignment", SECTION)
+    released = read(root / "release" / SECTION / f"{SECTION}.ipynb")
+    source = read(root / "source" / SECTION / f"{SECTION}.ipynb")
+    course.submit("graded", SECTION, fill_answers(released, source, ["01", "02"]))
+    first = subprocess.run([str(AUTOGRADE), SECTION, "--course", str(root)], capture_output=True, text=True,
+                           timeout=900)
+    assert first.returncode == 0, first.stdout + first.stderr
+    autograded = root / "autograded" / "graded" / SECTION / f"{SECTION}.ipynb"
+    before = autograded.read_bytes()
+    course.submit("newcomer", SECTION, released)
+    path = root / "source" / SECTION / f"{SECTION}.ipynb"
+    nb = read(path)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "ex03-solution":
+            broken = "### BEGIN SOLUTION\n    raise RuntimeError('x')\n"
+            cell.source = cell.source.replace("### BEGIN SOLUTION\n", broken)
+    nbformat.write(nb, path)
+    second = subprocess.run([str(AUTOGRADE), SECTION, "--course", str(root)], capture_output=True, text=True,
+                            timeout=900)
+    assert second.returncode == 3, second.stdout + second.stderr
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        assert [s.id for s in gb.students] == ["graded"]
+        assert gb.find_submission(SECTION, "graded").score == 6
+    assert autograded.read_bytes() == before
+    assert not (root / "autograded" / "newcomer").exists()
+    assert not list((root / "autograded" / "graded").glob(".*"))

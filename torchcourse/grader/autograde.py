@@ -259,12 +259,9 @@ def control_failures(cells, outcome):
     return failing, first
 
 
-def control_run(pool, coursedir, assignment, notebooks, delimiters, setups, meanwhile=None):
-    """Run the reference (source) notebooks through the pool, as one more job each.
-
-    Returns [] when every graded test cell passes, else one message per failing notebook.
-    `meanwhile()` is called while they run (it must record nothing).
-    """
+def submit_control(pool, coursedir, assignment, notebooks, delimiters, setups):
+    """Queue the reference (source) notebooks in the pool, as one more job each, keyed (None, name).
+    Returns {key: (path, cells)} for `control_problems`."""
     import nbformat
 
     jobs = {}
@@ -273,11 +270,11 @@ def control_run(pool, coursedir, assignment, notebooks, delimiters, setups, mean
         cells = steps.plain_cells(nbformat.read(path, as_version=4), delimiters)
         jobs[(None, name)] = (path, cells)
         steps.submit(pool, (None, name), cells, steps.folder_files(os.path.dirname(path)), setups[name])
-    if meanwhile:
-        meanwhile()
-    outcomes = {}
-    while pool.busy:
-        outcomes.update(pool.poll(None))
+    return jobs
+
+
+def control_problems(jobs, outcomes):
+    """[] when every graded test cell of the reference notebooks passed, else one message per failing notebook."""
     messages = []
     for key, (path, cells) in jobs.items():
         failing, first = control_failures(cells, outcomes[key])
@@ -367,6 +364,10 @@ class Grading:
         self.failed = set()  # students whose grading crashed; their later outcomes are ignored
         self.done = []
         self.recorded = []
+        self.control_jobs, self.control_outcomes = {}, {}
+        self.control_passed, self.control_failed = False, None
+        self.held = []  # (student, outcomes) that wait for the control to pass
+        self.sanitized = {}  # student -> their earlier autograded copy, set aside until the control passed
 
     def inspect_all(self):
         for student in self.students:
@@ -378,34 +379,95 @@ class Grading:
                                                      self.notebooks, self.locked)
 
     def run(self):
+        """The control and the class at once: while the reference notebook runs, learners are read, sanitized
+        and sent to the sandbox; their results are recorded only once the control passed. If it failed, what
+        the sanitizing made (gradebook rows, autograded copies) is taken back, and nothing is recorded."""
         print(f"Grading {self.assignment}: {len(self.students)} submissions, {self.pool.workers} at a time.",
               flush=True)
-        problems = control_run(self.pool, self.coursedir, self.assignment, self.notebooks, self.delimiters,
-                               self.setups, meanwhile=self.inspect_all)
-        self.announce()
-        if problems:
-            print(f"autograde: NOT GRADING {self.assignment}: the reference notebook (the source, with its "
-                  "solutions) fails its own graded tests in the grader's sandbox, so every submission would be "
-                  "scored wrongly. Nothing was recorded.\n  " + "\n  ".join(problems), file=sys.stderr, flush=True)
-            return CONTROL_FAILED
+        self.control_jobs = submit_control(self.pool, self.coursedir, self.assignment, self.notebooks,
+                                           self.delimiters, self.setups)
+        self.inspect_all()
+        self.before = self.gradebook_state()
         todo = [s for s in self.students if s not in self.log.refused]
-        for student in self.log.refused:
-            self.report_progress(student, "not graded: " + "; ".join(self.log.reasons[student]))
         while todo or self.pool.busy:
-            for key, outcome in self.pool.poll(0):
-                self.arrived(key, outcome)
+            self.receive(0)
+            if self.control_failed:
+                return self.refuse_class()
             if todo:
                 student = todo.pop(0)
                 self.guarded(student, self.prepare, student)
             elif self.pool.busy:
-                for key, outcome in self.pool.poll(None):
-                    self.arrived(key, outcome)
+                self.receive(None)
+        if self.control_failed:
+            return self.refuse_class()
+        for student in self.log.refused:
+            self.report_progress(student, "not graded: " + "; ".join(self.log.reasons[student]))
         self.pool.close()  # its cores are free for the feedback
         feedback(self.api, self.assignment, self.recorded, self.args.workers)
         paths = self.log.write(self.coursedir, self.notebooks)
         print(f"Graded {len(self.students)} submissions in {time.monotonic() - self.started:.1f} s. "
               f"Report: {paths['report']}  Grades: {paths['csv']}  Feedback: {paths['feedback']}")
         return 0
+
+    def receive(self, timeout):
+        for key, outcome in self.pool.poll(timeout):
+            if key[0] is None:
+                self.control_outcomes[key] = outcome
+                if len(self.control_outcomes) == len(self.control_jobs):
+                    self.announce()
+                    problems = control_problems(self.control_jobs, self.control_outcomes)
+                    if problems:
+                        self.control_failed = problems
+                        return
+                    self.control_passed = True
+                    for student, outcomes in self.held:
+                        if outcomes is None:
+                            try:
+                                self.ungradable(student)
+                            except Exception as error:
+                                self.report_progress(student, f"not graded; the grader failed ({type(error).__name__})")
+                        else:
+                            self.guarded(student, self.finish, student, outcomes)
+                    self.held = []
+            else:
+                self.arrived(key, outcome)
+
+    def gradebook_state(self):
+        """The learners and submissions of this assignment that the gradebook holds before this run."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            learners = {student.id for student in gb.students}
+            submitted = {sub.student.id for sub in gb.assignment_submissions(self.assignment)} \
+                if self.assignment in {a.name for a in gb.assignments} else set()
+        return learners, submitted
+
+    def refuse_class(self):
+        """The control failed: take back what sanitizing made, record nothing, say why."""
+        from nbgrader.api import Gradebook
+
+        self.pool.close()
+        learners, submitted = self.before
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            for student in self.sanitized:
+                if student not in learners:
+                    gb.remove_student(student)
+                elif student not in submitted:
+                    gb.remove_submission(self.assignment, student)
+        for student, backup in self.sanitized.items():
+            target = self.coursedir.format_path(self.coursedir.autograded_directory, student, self.assignment)
+            shutil.rmtree(target, ignore_errors=True)
+            if backup:
+                os.replace(backup, target)
+            for folder in (os.path.dirname(target), os.path.dirname(os.path.dirname(target))):
+                try:
+                    os.rmdir(folder)  # only when this run made it and left it empty
+                except OSError:
+                    pass
+        print(f"autograde: NOT GRADING {self.assignment}: the reference notebook (the source, with its solutions) "
+              "fails its own graded tests in the grader's sandbox, so every submission would be scored wrongly. "
+              "Nothing was recorded.\n  " + "\n  ".join(self.control_failed), file=sys.stderr, flush=True)
+        return CONTROL_FAILED
 
     def announce(self):
         if self.pool.layers is None:
@@ -439,6 +501,14 @@ class Grading:
             self.log.reason(student, text)
         if found.refused or found.unreadable or not found.readable:
             return self.ungradable(student)
+        if not self.control_passed:
+            earlier = self.coursedir.format_path(self.coursedir.autograded_directory, student, self.assignment)
+            backup = None
+            if os.path.exists(earlier):
+                backup = os.path.join(os.path.dirname(earlier), f".{self.assignment}.before-control")
+                shutil.rmtree(backup, ignore_errors=True)
+                os.replace(earlier, backup)
+            self.sanitized[student] = backup
         capture = steps.Capture(set(found.readable), self.delimiters)
         with steps.SandboxedExecute.handoff(capture):
             self.api.autograde(self.assignment, student, force=True, create=True)
@@ -456,7 +526,10 @@ class Grading:
             return
         self.waiting[student][name] = outcome
         if all(o is not None for o in self.waiting[student].values()):
-            self.guarded(student, self.finish, student, self.waiting.pop(student))
+            if self.control_passed:
+                self.guarded(student, self.finish, student, self.waiting.pop(student))
+            else:
+                self.held.append((student, self.waiting.pop(student)))
 
     def finish(self, student, outcomes):
         """nbgrader records the sandbox's results (scores, late penalty); feedback comes later."""
@@ -467,6 +540,9 @@ class Grading:
                 reasons.append(text if len(self.notebooks) == 1 else f"{name}: {text}")
         for text in reasons:
             self.log.reason(student, text)
+        backup = self.sanitized.pop(student, None)
+        if backup:
+            shutil.rmtree(backup, ignore_errors=True)
         record = steps.Record({name: (self.keys[student][name], outcome) for name, outcome in outcomes.items()})
         with steps.SandboxedExecute.handoff(record):
             result = self.api.autograde(self.assignment, student, force=True, create=True)
@@ -479,6 +555,9 @@ class Grading:
                                                                             else ""))
 
     def ungradable(self, student):
+        if not self.control_passed:  # nothing is recorded before the control passed
+            self.held.append((student, None))
+            return
         for name in self.notebooks:
             zero(self.coursedir, self.assignment, student, name)
         # An earlier run's autograded copy would otherwise become this run's feedback.

@@ -118,9 +118,15 @@ class Log:
                             break
         return found
 
-    def write(self, coursedir, notebooks):
+    def paths(self, coursedir):
         folder = os.path.join(coursedir.root, "reports", self.assignment)
-        os.makedirs(folder, exist_ok=True)
+        return {"csv": os.path.join(folder, "grades.csv"), "report": os.path.join(folder, "report.html"),
+                "plot": os.path.join(folder, "scores.png"),
+                "feedback": os.path.join(coursedir.root, coursedir.feedback_directory)}
+
+    def write(self, coursedir, notebooks):
+        paths = self.paths(coursedir)
+        os.makedirs(os.path.dirname(paths["csv"]), exist_ok=True)
         scores, order = self._scores(coursedir)
         rows = []
         for student in self.students:
@@ -129,9 +135,6 @@ class Log:
             maximum = sum(v[1] for v in per.values())
             failures = self._test_failures(coursedir, student, notebooks)
             rows.append(Row(student, total, maximum, per, self.reasons[student], failures))
-        paths = {"csv": os.path.join(folder, "grades.csv"), "report": os.path.join(folder, "report.html"),
-                 "plot": os.path.join(folder, "scores.png"),
-                 "feedback": os.path.join(coursedir.root, coursedir.feedback_directory)}
         with open(paths["csv"], "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(["student", "score", "max_score", *order, "reasons"])
