@@ -574,7 +574,7 @@ class Decoder:
                 raise DecodeError("an unknown device") from None
         if kind == "ndarray":
             array = self._blob_tensor(node.get("i")).numpy()
-            array = array.astype(numpy.dtype(self._text(node.get("dtype"), 10)), copy=False)
+            array = array.astype(self._numeric_dtype(node.get("dtype")), copy=False)
             ident = self._ident(node)
             existing = self.registry.get(ident)
             if isinstance(existing, numpy.ndarray):
@@ -589,7 +589,7 @@ class Decoder:
             self.registry.add(ident, array)
             return array
         if kind == "npscalar":
-            dtype = numpy.dtype(self._text(node.get("dtype"), 10))
+            dtype = self._numeric_dtype(node.get("dtype"))
             text = self._text(value, 4400)
             if dtype.kind == "b":
                 return numpy.bool_(text == "True")
@@ -617,6 +617,18 @@ class Decoder:
                 self.registry.seen(ident, shared)
                 return shared
         return None
+
+    def _numeric_dtype(self, name):
+        """A NumPy dtype of booleans or numbers (never object, string or structured dtypes)."""
+        import numpy
+
+        try:
+            dtype = numpy.dtype(self._text(name, 10))
+        except TypeError:
+            raise DecodeError("an unknown NumPy dtype") from None
+        if dtype.kind not in "biufc" or dtype.fields is not None:
+            raise DecodeError("a NumPy dtype that is not numeric")
+        return dtype
 
     @staticmethod
     def _text(value, limit):
