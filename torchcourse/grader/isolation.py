@@ -146,6 +146,8 @@ def enter(root, scratch, pid_namespace):
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     os.makedirs(root, exist_ok=True)
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
+    # The scratch first: a checkout (and its .venv) may live under /tmp, and its folders are bound on top.
+    _bind(scratch, root + "/tmp", MS_NOSUID | MS_NODEV)
     for path in SYSTEM_ROOTS:
         if os.path.islink(path):
             os.symlink(os.readlink(path), root + path)
@@ -161,7 +163,6 @@ def enter(root, scratch, pid_namespace):
             _bind("/dev/" + name, f"{root}/dev/{name}", MS_NOSUID)
     os.makedirs(root + "/dev/shm")
     _mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
-    _bind(scratch, root + "/tmp", MS_NOSUID | MS_NODEV)
     os.makedirs(root + "/proc", exist_ok=True)
     if pid_namespace:
         _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
