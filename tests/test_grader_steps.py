@@ -234,3 +234,20 @@ def test_a_failed_control_on_a_regrade_changes_nothing(tmp_path):
     assert autograded.read_bytes() == before
     assert not (root / "autograded" / "newcomer").exists()
     assert not list((root / "autograded" / "graded").glob(".*"))
+
+
+def test_progress_lines_show_scores_and_no_library_warnings(tmp_path):
+    """Each learner's line says the score it got; nbgrader's SQLAlchemy notes do not reach the instructor."""
+    root = tmp_path / "course"
+    course = CourseDirectory(root)
+    course.add_source(SECTION)
+    course.nbgrader("generate_assignment", SECTION)
+    released = read(root / "release" / SECTION / f"{SECTION}.ipynb")
+    source = read(root / "source" / SECTION / f"{SECTION}.ipynb")
+    course.submit("two", SECTION, fill_answers(released, source, ["01", "02"]))
+    course.submit("none", SECTION, released)
+    result = subprocess.run([str(AUTOGRADE), SECTION, "--course", str(root)], capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "two: 6/36" in result.stdout and "none: 0/36" in result.stdout, result.stdout
+    assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr

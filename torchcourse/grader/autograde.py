@@ -283,7 +283,22 @@ def control_problems(jobs, outcomes):
     return messages
 
 
+def quiet_library_notes():
+    """nbgrader's gradebook models make SQLAlchemy print "Object of type <SubmittedAssignment> not in session,
+    add operation along ... will not proceed" notes on every first grading (its autoflush; the rows are
+    added right after and nothing is lost). They say nothing an instructor can act on: filtered, that one
+    warning only."""
+    import warnings
+
+    try:
+        from sqlalchemy.exc import SAWarning
+    except ImportError:
+        return
+    warnings.filterwarnings("ignore", message=r".*not in session, add operation along", category=SAWarning)
+
+
 def main(argv=None):
+    quiet_library_notes()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="backslashreplace")
@@ -551,8 +566,19 @@ class Grading:
             return self.ungradable(student)
         self.recorded.append(student)
         seconds = sum(o.status.get("seconds", 0) or 0 for o in outcomes.values())
-        self.report_progress(student, f"{seconds:.1f} s in the sandbox" + (f"; {'; '.join(reasons)}" if reasons
-                                                                            else ""))
+        self.report_progress(student, f"{self.score(student)} ({seconds:.1f} s in the sandbox)"
+                             + (f"; {'; '.join(reasons)}" if reasons else ""))
+
+    def score(self, student):
+        """'score/maximum' as nbgrader recorded it, late penalty included."""
+        from nbgrader.api import Gradebook
+
+        try:
+            with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+                submission = gb.find_submission(self.assignment, student)
+                return f"{submission.score:g}/{submission.max_score:g}"
+        except Exception:  # no submission row (the grader failed before making one)
+            return "no score"
 
     def ungradable(self, student):
         if not self.control_passed:  # nothing is recorded before the control passed
@@ -565,7 +591,7 @@ class Grading:
                       ignore_errors=True)
         shutil.rmtree(self.coursedir.format_path(self.coursedir.feedback_directory, student, self.assignment),
                       ignore_errors=True)
-        self.report_progress(student, "not gradable: " + "; ".join(self.log.reasons[student]))
+        self.report_progress(student, f"{self.score(student)}, not gradable: " + "; ".join(self.log.reasons[student]))
 
     def report_progress(self, student, text):
         self.done.append(student)
