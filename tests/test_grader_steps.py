@@ -200,18 +200,29 @@ def test_plain_learner_ids_are_kept(name):
     assert learner_id_problem(name) is None
 
 
-def test_a_failed_control_on_a_regrade_changes_nothing(tmp_path):
-    """Learners are sanitized while the control runs; when it fails on a course already graded, their
-    gradebook rows, scores and autograded copies are as they were before the run."""
-    root = tmp_path / "course"
+def course_with_a_class(root, learners):
+    """A course with SECTION released and learners {name: exercises answered} submitted; (course, released)."""
     course = CourseDirectory(root)
     course.add_source(SECTION)
     course.nbgrader("generate_assignment", SECTION)
     released = read(root / "release" / SECTION / f"{SECTION}.ipynb")
     source = read(root / "source" / SECTION / f"{SECTION}.ipynb")
-    course.submit("graded", SECTION, fill_answers(released, source, ["01", "02"]))
-    first = subprocess.run([str(AUTOGRADE), SECTION, "--course", str(root)], capture_output=True, text=True,
-                           timeout=900)
+    for learner, answered in learners.items():
+        course.submit(learner, SECTION, fill_answers(released, source, answered))
+    return course, released
+
+
+def autograde(root):
+    return subprocess.run([str(AUTOGRADE), SECTION, "--course", str(root)], capture_output=True, text=True,
+                          timeout=900)
+
+
+def test_a_failed_control_on_a_regrade_changes_nothing(tmp_path):
+    """Learners are sanitized while the control runs; when it fails on a course already graded, their
+    gradebook rows, scores and autograded copies are as they were before the run."""
+    root = tmp_path / "course"
+    course, released = course_with_a_class(root, {"graded": ["01", "02"]})
+    first = autograde(root)
     assert first.returncode == 0, first.stdout + first.stderr
     autograded = root / "autograded" / "graded" / SECTION / f"{SECTION}.ipynb"
     before = autograded.read_bytes()
@@ -223,8 +234,7 @@ def test_a_failed_control_on_a_regrade_changes_nothing(tmp_path):
             broken = "### BEGIN SOLUTION\n    raise RuntimeError('x')\n"
             cell.source = cell.source.replace("### BEGIN SOLUTION\n", broken)
     nbformat.write(nb, path)
-    second = subprocess.run([str(AUTOGRADE), SECTION, "--course", str(root)], capture_output=True, text=True,
-                            timeout=900)
+    second = autograde(root)
     assert second.returncode == 3, second.stdout + second.stderr
     from nbgrader.api import Gradebook
 
@@ -239,15 +249,8 @@ def test_a_failed_control_on_a_regrade_changes_nothing(tmp_path):
 def test_progress_lines_show_scores_and_no_library_warnings(tmp_path):
     """Each learner's line says the score it got; nbgrader's SQLAlchemy notes do not reach the instructor."""
     root = tmp_path / "course"
-    course = CourseDirectory(root)
-    course.add_source(SECTION)
-    course.nbgrader("generate_assignment", SECTION)
-    released = read(root / "release" / SECTION / f"{SECTION}.ipynb")
-    source = read(root / "source" / SECTION / f"{SECTION}.ipynb")
-    course.submit("two", SECTION, fill_answers(released, source, ["01", "02"]))
-    course.submit("none", SECTION, released)
-    result = subprocess.run([str(AUTOGRADE), SECTION, "--course", str(root)], capture_output=True, text=True,
-                            timeout=900)
+    course_with_a_class(root, {"two": ["01", "02"], "none": []})
+    result = autograde(root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "two: 6/36" in result.stdout and "none: 0/36" in result.stdout, result.stdout
     assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from torchcourse.grader.zygote import Limits
 
 
@@ -36,38 +38,36 @@ def _lines(process, count, seconds):
     return found
 
 
-def test_two_requests_in_one_write_are_both_served(tmp_path):
+@pytest.fixture
+def zygote():
+    """A warm zygote without isolation (no root needed), ready for requests."""
     settings = {"limits": vars(Limits(cell_seconds=10, total_seconds=60)), "isolate": False}
     process = subprocess.Popen([sys.executable, "-m", "torchcourse.grader.zygote", json.dumps(settings)],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         assert "ready" in _lines(process, 1, 120)[0]
-        jobs = [str(tmp_path / f"job{i}") for i in range(3)]
-        for job in jobs:
-            _job(job, "x = 1")
-        requests = "".join(json.dumps({"job": job, "slot": i}) + "\n" for i, job in enumerate(jobs))
-        os.write(process.stdin.fileno(), requests.encode())  # all at once, one write
-        done = _lines(process, len(jobs), 60)
-        assert sorted(message["job"] for message in done) == sorted(jobs)
-        for job in jobs:
-            with open(os.path.join(job, "status.json")) as f:
-                assert json.load(f)["status"] == "finished"
+        yield process
     finally:
         process.stdin.close()
         process.wait(timeout=30)
 
 
-def test_a_malformed_request_is_skipped(tmp_path):
-    settings = {"limits": vars(Limits(cell_seconds=10, total_seconds=60)), "isolate": False}
-    process = subprocess.Popen([sys.executable, "-m", "torchcourse.grader.zygote", json.dumps(settings)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    try:
-        assert "ready" in _lines(process, 1, 120)[0]
-        job = str(tmp_path / "job")
+def test_two_requests_in_one_write_are_both_served(zygote, tmp_path):
+    jobs = [str(tmp_path / f"job{i}") for i in range(3)]
+    for job in jobs:
         _job(job, "x = 1")
-        os.write(process.stdin.fileno(), b"not json\n{\"slot\": 1}\n" + json.dumps({"job": job, "slot": 0}).encode()
-                 + b"\n")
-        assert [message["job"] for message in _lines(process, 1, 60)] == [job]
-    finally:
-        process.stdin.close()
-        process.wait(timeout=30)
+    requests = "".join(json.dumps({"job": job, "slot": i}) + "\n" for i, job in enumerate(jobs))
+    os.write(zygote.stdin.fileno(), requests.encode())  # all at once, one write
+    done = _lines(zygote, len(jobs), 60)
+    assert sorted(message["job"] for message in done) == sorted(jobs)
+    for job in jobs:
+        with open(os.path.join(job, "status.json")) as f:
+            assert json.load(f)["status"] == "finished"
+
+
+def test_a_malformed_request_is_skipped(zygote, tmp_path):
+    job = str(tmp_path / "job")
+    _job(job, "x = 1")
+    os.write(zygote.stdin.fileno(), b"not json\n{\"slot\": 1}\n" + json.dumps({"job": job, "slot": 0}).encode()
+             + b"\n")
+    assert [message["job"] for message in _lines(zygote, 1, 60)] == [job]

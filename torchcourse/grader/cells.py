@@ -1,7 +1,7 @@
 """What the grader knows about nbgrader's cells: which are tests, and where their hidden tests are.
 
 The one definition of a test cell, and of a hidden-tests block, for every part
-of the grader (the sandbox's runner, the nbgrader steps, the report).
+of the grader (the trusted test process, the nbgrader steps, the report).
 
 Hidden-test delimiters are nbgrader's: `ClearHiddenTests.begin_test_delimeter`
 and `end_test_delimeter` (nbgrader's spelling; defaults "BEGIN HIDDEN TESTS"

@@ -116,7 +116,7 @@ def _arrive_tensor(ident, device, parameter, requires_grad, values, grad):
     else:
         data = wire.tensor_from_bytes(*values)
     grad = None if grad is None else wire.tensor_from_bytes(*grad)
-    can_grad = data.is_floating_point() or data.is_complex()
+    can_grad = wire.can_grad(data)
     if AGENT.registry.get(ident) is None:
         raw = torch.nn.Parameter(data, requires_grad=requires_grad and can_grad) if parameter else \
             data.requires_grad_(requires_grad and can_grad)
@@ -300,7 +300,7 @@ def _describe_error(error):
     return {"mro": mro, "message": message[:MAX_TEXT]}
 
 
-class _Unbuffered:
+class _Unbuffered(wire.TextSink):
     """sys.stdout / sys.stderr of the learner's process: every write goes straight to the pipe, in order."""
 
     def __init__(self, fd):
@@ -320,19 +320,9 @@ class _Unbuffered:
             data = data[written:]
         return len(text)
 
-    def flush(self):
-        pass
-
-    def isatty(self):
-        return False
-
-    def writable(self):
-        return True
-
     def fileno(self):
         return self.fd
 
-    encoding = "utf-8"
     errors = "replace"
 
 

@@ -74,7 +74,7 @@ def _remote_exception(cls):
     return _REMOTE_EXCEPTIONS[cls]
 
 
-class Capture:
+class Capture(wire.TextSink):
     """A cell's output: what the test printed here and what the learner's process printed meanwhile."""
 
     def __init__(self, keep_learner=True):
@@ -94,17 +94,6 @@ class Capture:
     def learner(self, data):
         if self.keep_learner:
             self.write(data.decode("utf-8", "replace"))
-
-    def flush(self):
-        pass
-
-    def isatty(self):
-        return False
-
-    def writable(self):
-        return True
-
-    encoding = "utf-8"
 
     def text(self):
         text = "".join(self.parts)
@@ -207,7 +196,7 @@ def _pickler_class():
                 if kind in (torch.Tensor, torch.nn.Parameter):
                     ident = self.link.registry.ident(obj)
                     raw = obj.detach().clone()
-                    grad_ok = raw.is_floating_point() or raw.is_complex()
+                    grad_ok = wire.can_grad(raw)
                     if kind is torch.nn.Parameter:
                         raw = torch.nn.Parameter(raw, requires_grad=obj.requires_grad and grad_ok)
                     else:
@@ -502,13 +491,15 @@ class Link:
         return _remote_grad().apply(self, ident, value, *leaves)
 
     def gradients(self, ident, leaves, grad_output):
+        import torch
+
         reply, data = self.request({"op": "grad", "id": ident}, ((list(leaves), grad_output), {}))
         grads = self.decode(reply, data)
         if not isinstance(grads, (list, tuple)) or len(grads) != len(leaves):
             raise wire.DecodeError("gradients of the wrong form")
         checked = []
         for grad, leaf in zip(grads, leaves):
-            if grad is not None and (type(grad) is not torch_tensor_type() or grad.shape != leaf.shape):
+            if grad is not None and (type(grad) is not torch.Tensor or grad.shape != leaf.shape):
                 raise wire.DecodeError("a gradient of the wrong shape")
             checked.append(None if grad is None else grad.to(leaf.dtype))
         return checked
@@ -553,12 +544,6 @@ def _default_generator():
     import torch
 
     return torch.default_generator
-
-
-def torch_tensor_type():
-    import torch
-
-    return torch.Tensor
 
 
 _REMOTE_GRAD = None

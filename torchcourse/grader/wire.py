@@ -85,6 +85,21 @@ def socketpair():
     return socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
 
 
+class TextSink:
+    """What code that prints needs of sys.stdout; subclasses say where the text goes (`write`)."""
+
+    encoding = "utf-8"
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+
 def plain_text(value, limit=20_000):
     """A learner-supplied string, capped and made valid UTF-8 (steps.clean escapes control characters later)."""
     if not isinstance(value, str):
@@ -126,13 +141,6 @@ def signature(obj):
                       for p, values in obj.state.items())
         return (groups, state)
     return None
-
-
-def _data_ptr(t):
-    try:
-        return t.untyped_storage().data_ptr() if t.device.type != "meta" else id(t.untyped_storage())
-    except Exception:  # sparse and other layouts
-        return id(t)
 
 
 def tensor_bytes(t):
@@ -576,16 +584,14 @@ class Decoder:
             array = self._blob_tensor(node.get("i")).numpy()
             array = array.astype(self._numeric_dtype(node.get("dtype")), copy=False)
             ident = self._ident(node)
-            existing = self.registry.get(ident)
-            if isinstance(existing, numpy.ndarray):
+            existing = self._existing(ident, numpy.ndarray)
+            if existing is not None:
                 if existing.shape == array.shape and existing.dtype == array.dtype:
                     if existing.flags.writeable and not numpy.array_equal(existing, array, equal_nan=True):
                         existing[...] = array
                     self.registry.seen(ident, existing)
                     return existing
                 return array
-            if existing is not None:
-                raise DecodeError("an object id reused for another kind of object")
             self.registry.add(ident, array)
             return array
         if kind == "npscalar":
@@ -641,6 +647,21 @@ class Decoder:
             raise DecodeError("a tensor reference out of range")
         return self.tensors[index]
 
+    def _existing(self, ident, kind):
+        """The object already known by this id, or None; an id naming an object of another kind is refused."""
+        existing = self.registry.get(ident)
+        if existing is not None and not isinstance(existing, kind):
+            raise DecodeError("an object id reused for another kind of object")
+        return existing
+
+    @staticmethod
+    def _library_class(name, base, prefix):
+        """A subclass of `base` defined in torch's own modules under `prefix` (torch.nn's, torch.optim's)."""
+        cls = trusted_class(name, base)
+        if not cls.__module__.startswith(prefix):
+            raise DecodeError(f"class {name} is not from {prefix.rstrip('.')}")
+        return cls
+
     def _ident(self, node):
         ident = node.get("id")
         if not isinstance(ident, str) or not 1 < len(ident) < 40:
@@ -654,15 +675,13 @@ class Decoder:
         data = self._blob_tensor(node.get("i"))
         grad = self._blob_tensor(node["grad"]) if node.get("grad") is not None else None
         requires_grad = node.get("rg") is True
-        existing = self.registry.get(ident)
-        if isinstance(existing, torch.Tensor):
+        existing = self._existing(ident, torch.Tensor)
+        if existing is not None:
             _update_tensor(existing, data, grad, requires_grad)
             self.registry.seen(ident, existing)
             return existing
-        if existing is not None:
-            raise DecodeError("an object id reused for another kind of object")
         inputs = node.get("inputs")
-        if isinstance(inputs, list) and inputs and self.make_differentiable is not None and _can_grad(data):
+        if isinstance(inputs, list) and inputs and self.make_differentiable is not None and can_grad(data):
             leaves = [self.registry.get(i) for i in inputs[:10_000] if isinstance(i, str)]
             leaves = [t for t in leaves if isinstance(t, torch.Tensor) and t.requires_grad]
             if leaves:
@@ -674,9 +693,9 @@ class Decoder:
             self.registry.add(ident, aliased)
             return aliased
         if node.get("param") is True:
-            tensor = torch.nn.Parameter(data, requires_grad=requires_grad and _can_grad(data))
+            tensor = torch.nn.Parameter(data, requires_grad=requires_grad and can_grad(data))
         else:
-            tensor = data.requires_grad_(requires_grad and _can_grad(data))
+            tensor = data.requires_grad_(requires_grad and can_grad(data))
         if grad is not None:
             _set_grad(tensor, grad)
         self.registry.add(ident, tensor)
@@ -689,9 +708,7 @@ class Decoder:
             return torch.default_generator
         ident = self._ident(node)
         state = self._blob_tensor(node.get("i"))
-        existing = self.registry.get(ident)
-        if existing is not None and type(existing) is not torch.Generator:
-            raise DecodeError("an object id reused for another kind of object")
+        existing = self._existing(ident, torch.Generator)
         if state.dtype != torch.uint8 or state.dim() != 1:
             raise DecodeError("a generator state of the wrong form")
         generator = existing or torch.Generator()
@@ -739,13 +756,9 @@ class Decoder:
         import torch
 
         ident = self._ident(node)
-        existing = self.registry.get(ident)
-        if existing is not None and not isinstance(existing, torch.nn.Module):
-            raise DecodeError("an object id reused for another kind of object")
+        existing = self._existing(ident, torch.nn.Module)
         if existing is None:
-            cls = trusted_class(node.get("cls"), torch.nn.Module)
-            if not cls.__module__.startswith(PLAIN_NN):
-                raise DecodeError(f"module class {node.get('cls')} is not one of torch.nn's")
+            cls = self._library_class(node.get("cls"), torch.nn.Module, PLAIN_NN)
             module = cls.__new__(cls)
             torch.nn.Module.__init__(module)
         else:
@@ -786,9 +799,7 @@ class Decoder:
         import torch
 
         ident = self._ident(node)
-        existing = self.registry.get(ident)
-        if existing is not None and not isinstance(existing, torch.optim.Optimizer):
-            raise DecodeError("an object id reused for another kind of object")
+        existing = self._existing(ident, torch.optim.Optimizer)
         groups = node.get("groups")
         if not isinstance(groups, list) or any(not isinstance(g, dict) for g in groups):
             raise DecodeError("optimizer groups of the wrong form")
@@ -815,9 +826,7 @@ class Decoder:
         if not isinstance(defaults, dict):
             raise DecodeError("optimizer defaults of the wrong form")
         if existing is None:
-            cls = trusted_class(node.get("cls"), torch.optim.Optimizer)
-            if not cls.__module__.startswith(PLAIN_OPTIM):
-                raise DecodeError(f"optimizer class {node.get('cls')} is not one of torch.optim's")
+            cls = self._library_class(node.get("cls"), torch.optim.Optimizer, PLAIN_OPTIM)
             optimizer = cls.__new__(cls)
             optimizer.__setstate__({"defaults": defaults, "state": state, "param_groups": param_groups})
         else:
@@ -827,7 +836,8 @@ class Decoder:
         return optimizer
 
 
-def _can_grad(t):
+def can_grad(t):
+    """Whether a tensor of t's dtype can require gradients."""
     return t.is_floating_point() or t.is_complex()
 
 
@@ -847,7 +857,7 @@ def _update_tensor(existing, data, grad, requires_grad):
                 existing.copy_(data)
         else:
             existing.data = data
-    if existing.is_leaf and existing.requires_grad != requires_grad and (_can_grad(existing) or not requires_grad):
+    if existing.is_leaf and existing.requires_grad != requires_grad and (can_grad(existing) or not requires_grad):
         existing.requires_grad_(requires_grad)
     if existing.is_leaf:
         if grad is None:
