@@ -103,8 +103,12 @@ def huge_output(release, source, course):
 
 
 def memory_bomb(release, source, course):
+    """A runaway loop in a function: MemoryError ends the cell, the memory is freed with the frame, and
+    the rest of the notebook is graded as usual. (A hoard kept in a global would starve the learner's own
+    later answers by a margin that depends on the machine, which is the learner's doing, not the grader's.)"""
     return _bytes(_append(_answers(release, source), "ex01-solution",
-                          "hoard = []\nwhile True:\n    hoard.append(bytearray(2**28))"))
+                          "def runaway():\n    hoard = []\n    while True:\n        hoard.append(bytearray(2**28))\n"
+                          "runaway()"))
 
 
 def stray_processes(release, source, course):
