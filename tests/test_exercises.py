@@ -1,24 +1,16 @@
 """Each exercise's tests reject the wrong answers learners write and accept other correct ones.
 
-The notebook's code runs in this process, cell by cell, once per section;
-each exercise's learner-facing state is snapshotted just before its solution
-cell. An answer then runs in a copy of that snapshot, followed by the
-exercise's visible and hidden tests from the source notebook.
+Answers run in this process through `exercise_runner` (the section's notebook
+once, then each answer in a copy of the namespace before its solution cell,
+followed by the exercise's visible and hidden tests).
 """
 
-import contextlib
-import functools
 import importlib
-import io
-import traceback
-import warnings
 
 import course
-import matplotlib
 import pytest
 from course import ASSIGNMENTS
-
-matplotlib.use("Agg")
+from exercise_runner import run_exercise, source_exercises
 
 MIN_WRONG, MIN_RIGHT = 3, 1
 
@@ -39,51 +31,6 @@ def cases():
             for i, answer in enumerate(answers):
                 kind = "right" if answer.correct else "wrong"
                 yield pytest.param(assignment, number, answer, id=f"{assignment}-ex{number}-{kind}{i}")
-
-
-@functools.cache
-def source_exercises(assignment):
-    """The section's exercises from its source notebook, read once per test run."""
-    return course.exercises(course.read(course.source_path(assignment)))
-
-
-_snapshots = {}
-
-
-def snapshots(assignment):
-    """Run the source notebook once; return {exercise number: namespace just before its solution cell}."""
-    if assignment not in _snapshots:
-        import matplotlib.pyplot as plt
-
-        nb = course.read(course.source_path(assignment))
-        namespace, taken = {"__name__": "__main__"}, {}
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            match = course.EXERCISE_ID.fullmatch(course.grade_id(cell) or "")
-            if match and match.group(2) == "solution":
-                taken[match.group(1)] = dict(namespace)
-            # Some cells show a warning on purpose; it belongs to the lesson, not to this test run.
-            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(record=True):
-                exec(compile(cell.source, f"<{assignment}:{cell.id}>", "exec"), namespace)
-            plt.close("all")
-        _snapshots[assignment] = taken
-    return _snapshots[assignment]
-
-
-def run_exercise(assignment, number, answer_code):
-    """Run an answer and the exercise's tests; return None if they pass, else the failure text."""
-    exercise = source_exercises(assignment)[number]
-    namespace = dict(snapshots(assignment)[number])
-    try:
-        # An answer's own warnings are part of the answer, not of this test run.
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(record=True):
-            exec(compile(answer_code, "<answer>", "exec"), namespace)
-            exec(compile(exercise.visible, f"<ex{number}-visible>", "exec"), namespace)
-            exec(compile(exercise.hidden, f"<ex{number}-hidden>", "exec"), namespace)
-    except Exception as error:  # any failure of the tests counts as a rejection
-        return "".join(traceback.format_exception_only(type(error), error))
-    return None
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
