@@ -88,3 +88,28 @@ def test_every_assertion_in_a_test_cell_explains_itself(notebook):
                 if isinstance(node, ast.Assert):
                     assert node.msg is not None, (
                         f"{cell.id}, line {node.lineno}: an assert needs a message saying expected vs found")
+
+
+def test_every_prompt_gives_an_example(notebook):
+    """CONVENTIONS.md: a prompt's contract ends with an example a learner can try by hand."""
+    _, nb = notebook
+    missing = [cell.source.splitlines()[0] for cell in nb.cells
+               if cell.cell_type == "markdown" and cell.source.startswith("### Exercise ")
+               and "**Example:**" not in cell.source and "**Examples:**" not in cell.source]
+    assert not missing, f"prompts without an **Example:** line: {missing}"
+
+
+DEVICE_PICKER = ('device = torch.device("cuda" if torch.cuda.is_available() '
+                 'else "mps" if torch.backends.mps.is_available() else "cpu")')
+
+
+def test_every_set_up_cell_picks_the_device_as_section_00_teaches(notebook):
+    """One picker everywhere: CUDA, then Apple's MPS, then the CPU (00_intro, "devices")."""
+    _, nb = notebook
+    set_up = nb.cells[1]
+    assert set_up.cell_type == "code" and DEVICE_PICKER in set_up.source.splitlines(), (
+        f"the set-up cell must pick the device with exactly:\n{DEVICE_PICKER}")
+    for cell in nb.cells[2:]:
+        if cell.cell_type == "code":
+            assert not re.match(r"\s*device\s*=", cell.source, re.M) or cell.source == set_up.source, (
+                f"cell {cell.id} picks the device again; use the set-up cell's `device`")
