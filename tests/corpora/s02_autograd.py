@@ -33,10 +33,27 @@ def make_parameter(values, scale):
 def make_parameter(values, scale):
     return torch.nn.Parameter(values.float() * scale)
 '''),
-        right("torch.tensor with requires_grad=True on the computed values", '''
+        wrong("through .tolist(): fails on the meta device, which holds no values", '''
 def make_parameter(values, scale):
     return torch.tensor((values.double() * scale).tolist(), dtype=torch.float32,
                         device=values.device, requires_grad=True)
+''', "make_parameter(values on the meta device, 2): raised NotImplementedError: Cannot copy out of meta tensor"),
+        wrong("multiplies in the integer dtype, then converts: uint8 wraps around", '''
+def make_parameter(values, scale):
+    return (values * scale).to(torch.float32).requires_grad_()
+''', "convert to float32 first, then multiply: integer arithmetic in a small dtype wraps around"),
+        wrong("a new CPU tensor filled with the values: the device is lost", '''
+def make_parameter(values, scale):
+    p = torch.empty(values.shape).copy_(values)
+    return (p * scale).requires_grad_()
+''', "make_parameter(values on the meta device, 2): raised NotImplementedError"),
+        right("a copying .to(), then in-place mul_", '''
+def make_parameter(values, scale):
+    return values.to(torch.float32, copy=True).mul_(scale).requires_grad_()
+'''),
+        right("float64 for the product, then float32", '''
+def make_parameter(values, scale):
+    return values.double().mul(scale).float().requires_grad_(True)
 '''),
         right("detach, then requires_grad_", '''
 def make_parameter(values, scale):
@@ -222,6 +239,22 @@ def two_gradients(forward, x):
     (h.detach() ** 2).sum().backward()
     return grad_a, x.grad
 ''', "element 0 of tensors does not require grad"),
+        wrong("chain rule by hand: 2 * h * grad_a holds only for element-wise forwards", '''
+def two_gradients(forward, x):
+    x = x.detach().clone().requires_grad_()
+    h = forward(x)
+    h.sum().backward()
+    grad_a = x.grad
+    return grad_a, 2 * h.detach() * grad_a
+''', "2 * h * grad_a is the gradient of loss_b only when each h[i] depends on x[i] alone"),
+        right("grad_outputs=2 * h for the second gradient", '''
+def two_gradients(forward, x):
+    leaf = x.detach().clone().requires_grad_()
+    h = forward(leaf)
+    grad_a = torch.autograd.grad(h, leaf, grad_outputs=torch.ones_like(h), retain_graph=True)[0]
+    grad_b = torch.autograd.grad(h, leaf, grad_outputs=2 * h.detach())[0]
+    return grad_a, grad_b
+'''),
         right("torch.autograd.grad with retain_graph", '''
 def two_gradients(forward, x):
     leaf = x.clone().requires_grad_(True)
@@ -280,6 +313,20 @@ def sgd_step(params, lr):
     for i, p in enumerate(params):
         params[i] = (p - lr * p.grad).detach().requires_grad_()
 ''', "expected the same tensor object, found a new one (with no grad_fn)"),
+        wrong("torch.set_grad_enabled(False) and never back on", '''
+def sgd_step(params, lr):
+    torch.set_grad_enabled(False)
+    for p in params:
+        p -= lr * p.grad
+        p.grad = None
+XX
+        right("set_grad_enabled(False) as a context manager", '''
+def sgd_step(params, lr):
+    with torch.set_grad_enabled(False):
+        for p in params:
+            p.sub_(lr * p.grad)
+            p.grad = None
+'''),
         right("sub_ with alpha on the detached tensor, zero_ the grad", '''
 def sgd_step(params, lr):
     for p in params:
@@ -332,10 +379,15 @@ def silu_grad(x):
 def silu_grad(x):
     return torch.sigmoid(x) * (1 + x * torch.sigmoid(-x))
 '''),
-        right("written with exp", '''
+        wrong("written with exp: inf / inf is nan for large negative x in float32", '''
 def silu_grad(x):
     e = torch.exp(-x)
     return (1 + e + x * e) / (1 + e) ** 2
+''', "exp overflows to inf and inf / inf is nan"),
+        right("sigmoid plus x times its derivative", '''
+def silu_grad(x):
+    s = torch.special.expit(x)
+    return s + x * s * (1 - s)
 '''),
     ],
     "07": [
@@ -444,6 +496,20 @@ def fit_line(x, y, lr, num_steps):
         b.grad = None
     return w.detach(), b.detach()
 ''', "expected dtype torch.float64, found torch.float32"),
+        wrong("w and b made on the CPU whatever x's device", '''
+def fit_line(x, y, lr, num_steps):
+    w = torch.tensor(0.0, dtype=x.dtype, requires_grad=True)
+    b = torch.tensor(0.0, dtype=x.dtype, requires_grad=True)
+    for _ in range(num_steps):
+        loss = ((w * x + b - y) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad = None
+        b.grad = None
+    return w.detach(), b.detach()
+''', "with x and y on the meta device: raised NotImplementedError"),
         right("torch.autograd.grad and fresh leaves each step", '''
 def fit_line(x, y, lr, num_steps):
     w = x.new_zeros(()).requires_grad_()
