@@ -68,13 +68,52 @@ def train_step(model, loss_fn, optimizer, x, y):
     optimizer.step()
     return float(loss)
 '''),
-        right("zero_grad() at the end of the step: the next call starts clean", '''
+        wrong("zero_grad() at the end of the step: gradients the model arrived with are used", '''
 def train_step(model, loss_fn, optimizer, x, y):
     loss = loss_fn(model(x), y)
     loss.backward()
     optimizer.step()
     optimizer.zero_grad()
     return loss.item()
+''', "the model may arrive with some"),
+        wrong("the loss's arguments swapped: loss_fn(y, model(x))", '''
+def train_step(model, loss_fn, optimizer, x, y):
+    optimizer.zero_grad()
+    loss = loss_fn(y, model(x))
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+''', "with SGD and BCEWithLogitsLoss"),
+        wrong("updates the parameters by hand with lr=0.1 instead of using the optimizer", '''
+def train_step(model, loss_fn, optimizer, x, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    return loss.item()
+''', "after call 1 of train_step on a"),
+        wrong("steps only the parameters of nn.Linear layers found in model.children()", '''
+def train_step(model, loss_fn, optimizer, x, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    with torch.no_grad():
+        for layer in model.children():
+            if isinstance(layer, nn.Linear):
+                layer.weight.grad.zero_()
+    optimizer.step()
+    return loss.item()
+''', "after call 1 of train_step"),
+        right("zero_grad(set_to_none=False) first, loss via a named prediction", '''
+def train_step(model, loss_fn, optimizer, x, y):
+    optimizer.zero_grad(set_to_none=False)
+    prediction = model(x)
+    loss = loss_fn(prediction, y)
+    loss.backward()
+    optimizer.step()
+    return loss.detach().cpu().item()
 '''),
     ],
     "02": [
@@ -144,6 +183,46 @@ def sgd_momentum_step(params, buffers, lr, momentum, weight_decay):
             buffers[i] = g.clone() if buffers[i] is None else momentum * buffers[i] + g
             p = p - lr * buffers[i]
 ''', "p = p - ... only rebinds a name"),
+        wrong("sets p.grad to None after the update (zero_grad's job)", '''
+def sgd_momentum_step(params, buffers, lr, momentum, weight_decay):
+    with torch.no_grad():
+        for i, p in enumerate(params):
+            g = p.grad + weight_decay * p
+            buffers[i] = g.clone() if buffers[i] is None else momentum * buffers[i] + g
+            p -= lr * buffers[i]
+            p.grad = None
+''', "expected the gradient left as it was, found None"),
+        wrong("weight decay added to p.grad in place", '''
+def sgd_momentum_step(params, buffers, lr, momentum, weight_decay):
+    with torch.no_grad():
+        for i, p in enumerate(params):
+            g = p.grad.add_(p, alpha=weight_decay)
+            buffers[i] = g.clone() if buffers[i] is None else momentum * buffers[i] + g
+            p -= lr * buffers[i]
+''', "leave p.grad as it is"),
+        wrong("no buffer when momentum is 0 (as torch.optim.SGD does internally)", '''
+def sgd_momentum_step(params, buffers, lr, momentum, weight_decay):
+    with torch.no_grad():
+        for i, p in enumerate(params):
+            g = p.grad + weight_decay * p
+            if momentum != 0:
+                buffers[i] = g.clone() if buffers[i] is None else momentum * buffers[i] + g
+                g = buffers[i]
+            p -= lr * g
+''', "also when momentum is 0"),
+        wrong("buffer aliases p.grad when weight_decay is 0", '''
+def sgd_momentum_step(params, buffers, lr, momentum, weight_decay):
+    with torch.no_grad():
+        for i, p in enumerate(params):
+            g = p.grad
+            if weight_decay != 0:
+                g = g + weight_decay * p
+            if buffers[i] is None:
+                buffers[i] = g
+            else:
+                buffers[i] = momentum * buffers[i] + g
+            p -= lr * buffers[i]
+''', "after step 2 of sgd_momentum_step(lr=0.1, momentum=0.9, weight_decay=0)"),
         right("zero-initialised buffer with in-place mul_/add_ (the same as the copy when dampening is 0)", '''
 def sgd_momentum_step(params, buffers, lr, momentum, weight_decay):
     with torch.no_grad():
