@@ -319,7 +319,7 @@ def sgd_step(params, lr):
     for p in params:
         p -= lr * p.grad
         p.grad = None
-XX
+''', "torch.is_grad_enabled() after sgd_step(params, 0.1): expected True (recording on"),
         right("set_grad_enabled(False) as a context manager", '''
 def sgd_step(params, lr):
     with torch.set_grad_enabled(False):
