@@ -35,6 +35,20 @@ def make_batches(items, batch_size, drop_last=False):
             batches.append(batch)
     return batches
 ''', "items after the call: expected [1, 2, 3, 4, 5], found []"),
+        wrong("drop_last is keyword-only", '''
+def make_batches(items, batch_size, *, drop_last=False):
+    batches = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
+    if drop_last and batches and len(batches[-1]) < batch_size:
+        batches.pop()
+    return batches
+''', "make_batches() takes 2 positional arguments but 3 were given"),
+        wrong("looks at the last batch of an empty list", '''
+def make_batches(items, batch_size, drop_last=False):
+    batches = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
+    if drop_last and len(batches[-1]) < batch_size:
+        batches.pop()
+    return batches
+''', "IndexError: list index out of range"),
         right("one item at a time", '''
 def make_batches(items, batch_size, drop_last=False):
     batches, current = [], []
@@ -66,7 +80,7 @@ class RunningMean:
 
     def mean(self):
         return sum(self.values) / len(self.values) if self.values else 0.0
-''', "expected 2.5, found 3.0"),
+''', "expected 2.5, found 3"),
         wrong("a class attribute shared by every instance", '''
 class RunningMean:
     samples = []
@@ -80,7 +94,7 @@ class RunningMean:
 
     def mean(self):
         return sum(self.samples) / len(self.samples) if self.samples else 0.0
-''', "a second RunningMean after update(10.0): expected 10.0, found 4.0"),
+''', "a second RunningMean after update(10.0): expected 10"),
         wrong("divides by zero before any update", '''
 class RunningMean:
     def __init__(self):
@@ -120,6 +134,31 @@ class RunningMean:
     def mean(self):
         return self.total / self.count if self.count else 0.0
 ''', "RunningMean().count: expected a Python int, found float"),
+        wrong("count only exists after the first update", '''
+class RunningMean:
+    def __init__(self):
+        self.total = 0.0
+
+    def update(self, value, n=1):
+        self.total += value * n
+        self.count = getattr(self, "count", 0) + n
+
+    def mean(self):
+        return self.total / self.count if getattr(self, "count", 0) else 0.0
+''', "object has no attribute 'count'"),
+        wrong("n is keyword-only", '''
+class RunningMean:
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def update(self, value, *, n=1):
+        self.total += value * n
+        self.count += n
+
+    def mean(self):
+        return self.total / self.count if self.count else 0.0
+''', "takes 2 positional arguments but 3 were given"),
         right("an incremental mean", '''
 class RunningMean:
     def __init__(self):
@@ -182,11 +221,25 @@ def standardize(features):
     std = features.std()
     return (features - features.mean()) / (std if std > 0 else 1.0)
 ''', "standardize(features): expected values [-1, -1, 0, 1, 1, 0]"),
-        right("keepdims and a boolean mask", '''
+        wrong("std == 0 misses a constant column whose std is a rounding error", '''
+def standardize(features):
+    std = features.std(axis=0)
+    return (features - features.mean(axis=0)) / np.where(std == 0, 1.0, std)
+''', "a constant column of 0.1s: expected values [0, 0, 0], found [-1, -1, -1]"),
+        wrong("adds an epsilon to the std instead of treating a tiny std as 0", '''
+def standardize(features):
+    return (features - features.mean(axis=0)) / (features.std(axis=0) + 1e-8)
+''', "divide by the std itself, with no epsilon added"),
+        wrong("a tolerance far above 1e-8 zeroes columns of small spread", '''
+def standardize(features):
+    std = features.std(axis=0)
+    return np.where(std < 1e-4, 0.0, (features - features.mean(axis=0)) / np.where(std < 1e-4, 1.0, std))
+''', "every other column is divided by its std (ddof=0), however small"),
+        right("keepdims and a boolean mask, dividing by 1 where the std is tiny", '''
 def standardize(features):
     mean = features.mean(axis=0, keepdims=True)
     std = features.std(axis=0, keepdims=True)
-    std[std == 0] = 1.0
+    std[std < 1e-8] = 1.0
     return (features - mean) / std
 '''),
         right("np.where after the division (warns, but is right)", '''
@@ -194,7 +247,13 @@ def standardize(features):
     centred = features - features.mean(axis=0)
     std = np.sqrt((centred ** 2).mean(axis=0))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(std > 0, centred / std, 0.0)
+        return np.where(std >= 1e-8, centred / std, 0.0)
+'''),
+        right("np.isclose(std, 0), whose default atol is 1e-8", '''
+def standardize(features):
+    std = np.std(features, axis=0)
+    flat = np.isclose(std, 0)
+    return np.where(flat, 0.0, (features - np.mean(features, axis=0)) / np.where(flat, 1.0, std))
 '''),
     ],
     "04": [
@@ -307,6 +366,27 @@ def pick_device(prefer="auto", cuda_available=None, mps_available=None):
         return torch.device("cuda")
     return torch.device("cpu")
 ''', "expected device cuda, found mps"),
+        wrong("a flag given as False is overruled by torch", '''
+def pick_device(prefer="auto", cuda_available=None, mps_available=None):
+    cuda_available = cuda_available or torch.cuda.is_available()
+    mps_available = mps_available or torch.backends.mps.is_available()
+    if prefer in ("auto", "cuda") and cuda_available:
+        return torch.device("cuda")
+    if prefer in ("auto", "mps") and mps_available:
+        return torch.device("mps")
+    return torch.device("cpu")
+''', "a flag that is given wins over what torch reports"),
+        wrong("asks torch only when both flags are None", '''
+def pick_device(prefer="auto", cuda_available=None, mps_available=None):
+    if cuda_available is None and mps_available is None:
+        cuda_available = torch.cuda.is_available()
+        mps_available = torch.backends.mps.is_available()
+    if prefer in ("auto", "cuda") and cuda_available:
+        return torch.device("cuda")
+    if prefer in ("auto", "mps") and mps_available:
+        return torch.device("mps")
+    return torch.device("cpu")
+''', "only a flag that is None asks torch"),
         right("a preference list, and cuda:0", '''
 def pick_device(prefer="auto", cuda_available=None, mps_available=None):
     available = {
@@ -355,9 +435,25 @@ def max_forms(x):
     values, indices = torch.max(x, dim=1)
     return torch.max(x), values, indices, torch.max(torch.stack([x, torch.zeros_like(x)]))
 ''', "clipped: expected shape (2, 3), found (). Hint: the element-wise form keeps x's shape"),
+        wrong("the zeros are made on the CPU, whatever x's device", '''
+def max_forms(x):
+    values, indices = torch.max(x, dim=1)
+    return torch.max(x), values, indices, torch.max(x, torch.zeros(x.shape))
+''', "is not on the expected device meta"),
+        wrong("every position of the row maximum, from nonzero", '''
+def max_forms(x):
+    values = torch.max(x, dim=1).values
+    indices = (x == values.unsqueeze(1)).nonzero()[:, 1]
+    return torch.max(x), values, indices, torch.max(x, torch.zeros_like(x))
+''', "row_indices, max_forms of"),
         right("methods, argmax and relu", '''
 def max_forms(x):
     return x.max(), x.max(dim=1).values, x.argmax(dim=1), torch.relu(x)
+'''),
+        right("the last position of a tied maximum, and a mask product", '''
+def max_forms(x):
+    last = x.shape[1] - 1 - x.flip(1).argmax(dim=1)
+    return x.max(), x.amax(dim=1), last, x * (x > 0)
 '''),
         right("amax, a keepdim squeeze, and maximum with a scalar tensor", '''
 def max_forms(x):
@@ -390,9 +486,25 @@ def make_tensor(shape, value, dtype, device):
 def make_tensor(shape, value, dtype, device):
     return torch.Tensor(*shape).fill_(value).to(device)
 ''', "expected dtype torch.float64, found torch.float32"),
+        wrong("torch.full infers float32, then casts", '''
+def make_tensor(shape, value, dtype, device):
+    return torch.full(shape, value, device=device).to(dtype)
+''', "make_tensor((2, 3), 0.1, torch.float64, 'cpu'): expected values [0.1, 0.1"),
+        wrong("ones times the value, in float32, then cast", '''
+def make_tensor(shape, value, dtype, device):
+    return (torch.ones(shape) * value).to(dtype=dtype, device=device)
+''', "expected values"),
+        wrong("the value turned into a float first", '''
+def make_tensor(shape, value, dtype, device):
+    return torch.full(shape, float(value), dtype=dtype, device=device)
+''', "expected values [9007199254740993, 9007199254740993, 9007199254740993], found [9007199254740992"),
         right("every argument by name", '''
 def make_tensor(shape, value, dtype, device):
     return torch.full(size=shape, fill_value=value, dtype=dtype, device=device)
+'''),
+        right("empty, then fill in place", '''
+def make_tensor(shape, value, dtype, device):
+    return torch.empty(shape, dtype=dtype, device=device).fill_(value)
 '''),
         right("zeros by keyword, then fill in place", '''
 def make_tensor(shape, value, dtype, device):
