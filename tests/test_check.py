@@ -117,3 +117,23 @@ def test_hidden_tests_leave_nothing_in_the_working_folder(tmp_path):
     )
     subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True)
     assert list(tmp_path.iterdir()) == [], f"left behind: {sorted(p.name for p in tmp_path.iterdir())}"
+
+
+def test_two_different_numbers_never_print_alike():
+    message = fails_with("expected 0.1, found 0.1000001.", check.number, 0.1000001, 0.1, tol=1e-9)
+    assert "float32" in message  # the hint names the usual cause of a difference in the 7th digit
+    message = fails_with("expected 0.3, found 0.30000001", check.number, 0.3000000119, 0.3, tol=1e-12)
+    fails_with("expected 4, found 3.", check.number, 3, 4, kind=int)
+    fails_with("expected 2.0, found 2.5", check.number, 2.5, 2.0)
+    assert "Hint" not in fails_with("expected 2.5, found 2.0.", check.number, 2.0, 2.5)
+
+
+def test_close_shows_the_digits_and_dtypes_that_differ():
+    found = torch.tensor([0.1, 0.2])  # float32: 0.100000001..., 0.200000003...
+    message = fails_with("found [0.100000001, 0.200000003]", check.close, found,
+                         torch.tensor([0.1, 0.2], dtype=torch.float64), check_dtype=False, atol=0, rtol=0)
+    assert "(expected dtype torch.float64, found torch.float32)" in message
+    assert "expected 0.2, found 0.200000003" in message and "float32" in message.split("Hint:")[1]
+    message = fails_with("expected values [1, 2.5], found [1, 2]", check.close,
+                         torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.5]))
+    assert "Hint" not in message and "dtype" not in message

@@ -115,10 +115,51 @@ def dtype(found, expected, name="result", hint=None):
               hint or f"cast with .to({expected}) or create the tensor with dtype={expected}.")
 
 
-def _preview(t, limit=6):
+def _digits(a, b, least=4):
+    """The fewest significant digits (at least `least`) at which two different floats print differently."""
+    for digits in range(least, 18):
+        if f"{a:.{digits}g}" != f"{b:.{digits}g}":
+            return digits
+    return 17
+
+
+def _two_numbers(expected, found):
+    """`expected` and `found` printed with enough digits to tell them apart (never "0.1" and "0.1")."""
+    def show(value, digits):
+        if not isinstance(value, float):
+            return repr(value)
+        text = f"{value:.{digits}g}"
+        return text if any(c in text for c in ".ein") else text + ".0"  # a float reads as one: 2.0, not 2
+
+    if isinstance(expected, float) and isinstance(found, float):
+        digits = _digits(expected, found)
+        return show(expected, digits), show(found, digits)
+    return repr(expected), repr(found)
+
+
+def _precision_hint(expected, found):
+    """A hint when two floats agree to 5 or more digits: the usual cause is float32 arithmetic somewhere."""
+    try:
+        relative = abs(found - expected) / max(abs(expected), abs(found))
+    except (TypeError, ZeroDivisionError):
+        return None
+    if 0 < relative < 1e-4:
+        return ("the values agree to about {} digits: is part of the computation done in float32 "
+                "(or rounded) where the test expects float64 precision?").format(int(-math.log10(relative)))
+    return None
+
+
+def _preview(t, limit=6, other=None):
+    """Up to `limit` values; floats with enough digits to differ from `other`'s values at the same places."""
     flat = t.reshape(-1)[:limit].tolist()
+    others = other.reshape(-1)[:limit].tolist() if other is not None and other.numel() == t.numel() else None
+    digits = 4
+    if others is not None:
+        for a, b in zip(flat, others):
+            if isinstance(a, float) and isinstance(b, (int, float)) and a != b and not (a != a and b != b):
+                digits = max(digits, _digits(float(a), float(b)))
     more = ", ..." if t.numel() > limit else ""
-    return "[" + ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in flat) + more + "]"
+    return "[" + ", ".join(f"{v:.{digits}g}" if isinstance(v, float) else str(v) for v in flat) + more + "]"
 
 
 def close(found, expected, name="result", hint=None, atol=1e-5, rtol=1e-4, check_dtype=True):
@@ -138,13 +179,17 @@ def close(found, expected, name="result", hint=None, atol=1e-5, rtol=1e-4, check
     else:
         same = torch.equal(got.to(want.dtype), want)
     if not same:
-        detail = f"expected values {_preview(want)}, found {_preview(got)}"
+        detail = f"expected values {_preview(want, other=got)}, found {_preview(got, other=want)}"
+        if got.dtype != want.dtype:
+            detail += f" (expected dtype {want.dtype}, found {got.dtype})"
         if got.numel() and (got.is_floating_point() or want.is_floating_point()):
             diff = (got.to(torch.float64) - want.to(torch.float64)).abs().nan_to_num(nan=math.inf)
             worst = int(diff.reshape(-1).argmax())
             index = tuple(int(i) for i in torch.unravel_index(torch.tensor(worst), tuple(want.shape)))
-            detail += (f"; the largest difference is at index {index}: "
-                       f"expected {want.reshape(-1)[worst].item():.6g}, found {got.reshape(-1)[worst].item():.6g}")
+            w, g = want.reshape(-1)[worst].item(), got.reshape(-1)[worst].item()
+            shown_w, shown_g = _two_numbers(float(w), float(g))
+            detail += f"; the largest difference is at index {index}: expected {shown_w}, found {shown_g}"
+            hint = hint or _precision_hint(float(w), float(g))
         _fail(name, detail + ".", hint)
 
 
@@ -163,7 +208,9 @@ def number(found, expected, name="result", hint=None, kind=float, tol=1e-6):
         _fail(name, f"expected a Python {kind.__name__}, found {_type_name(found)}.", hint or default)
     same = found == expected if kind is int else math.isclose(found, expected, rel_tol=tol, abs_tol=tol)
     if not same:
-        _fail(name, f"expected {expected!r}, found {found!r}.", hint)
+        shown_expected, shown_found = _two_numbers(expected, found)
+        _fail(name, f"expected {shown_expected}, found {shown_found}.",
+              hint or (_precision_hint(expected, found) if kind is float else None))
 
 
 def shapes(min_dims=1, max_dims=4, min_side=1, max_side=6):
