@@ -113,3 +113,17 @@ def test_every_section_kills_its_mutants_as_readme_says(assignment):
     expected = (report["mutants"], report["equivalent"], report["killed"], round(report["score"], 1))
     assert row == expected, (f"README's mutation table says {row} for {assignment}; ./course mutants gives "
                              f"{expected} (mutants, equivalent, killed, score)")
+
+
+def test_the_command_readme_shows_runs_as_written():
+    """README: `./course mutants 01_tensors`; here on one exercise of one section, through ./course itself."""
+    import subprocess
+
+    assert "\n./course mutants 01_tensors\n" in (ROOT / "README.md").read_text()
+    done = subprocess.run(["./course", "mutants", "01_tensors", "--exercise", "01"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^01_tensors: \d+ of \d+ mutants killed \(100\.0%\), 0 marked equivalent$", done.stdout, re.M), \
+        done.stdout
+    done = subprocess.run(["./course", "mutants", "99_nothing"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and "no section '99_nothing'" in done.stderr
