@@ -24,6 +24,32 @@ def copy_state(model):
 def copy_state(model):
     return {name: value.detach().clone() for name, value in model.named_parameters()}
 ''', "named_parameters() holds only the parameters"),
+        wrong("parameters and buffers gathered by name: a tied weight's second name is lost", '''
+def copy_state(model):
+    named = dict(model.named_parameters())
+    named.update(model.named_buffers())
+    return {name: value.detach().clone() for name, value in named.items()}
+''', "a second name of a shared (tied) weight"),
+        wrong(".cpu() before .clone(): a copy that leaves the model's device", '''
+def copy_state(model):
+    return {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
+''', "copy_state(model) for a model on the meta device: raised NotImplementedError"),
+        wrong("rebuilt from Python numbers: float64 becomes float32", '''
+def copy_state(model):
+    return {name: torch.tensor(value.tolist()) for name, value in model.state_dict().items()}
+''', "expected dtype torch.float64, found torch.float32"),
+        wrong("a round trip through NumPy: no bfloat16, no meta", '''
+def copy_state(model):
+    return {name: torch.from_numpy(value.numpy().copy()) for name, value in model.state_dict().items()}
+''', "raised TypeError"),
+        wrong("clone().float() turns the int64 batch counter into a float", '''
+def copy_state(model):
+    return {name: value.clone().float() for name, value in model.state_dict().items()}
+''', "expected dtype torch.int64, found torch.float32"),
+        right("the state_dict with keep_vars=True, cloned", '''
+def copy_state(model):
+    return {name: value.clone() for name, value in model.state_dict(keep_vars=True).items()}
+'''),
         right("copy.deepcopy of the state_dict", '''
 import copy
 
@@ -111,6 +137,38 @@ def load_weights(make_model, path):
     model.eval()
     return model
 ''', "it holds the buffers (batch norm's running statistics) as well as the parameters"),
+        wrong("sets model.training = False: only the top module, dropout and batch norm stay in training mode", '''
+def save_weights(model, path):
+    torch.save(model.state_dict(), path)
+
+
+def load_weights(make_model, path):
+    model = make_model()
+    model.load_state_dict(torch.load(path))
+    model.training = False
+    return model
+''', "expected the model in evaluation mode, found training mode"),
+        wrong("wraps the state_dict in a dict of its own", '''
+def save_weights(model, path):
+    torch.save({"state_dict": model.state_dict()}, path)
+
+
+def load_weights(make_model, path):
+    model = make_model()
+    model.load_state_dict(torch.load(path)["state_dict"])
+    return model.eval()
+''', "expected a dict with the keys"),
+        wrong("loads the weights into one new model, returns another", '''
+def save_weights(model, path):
+    torch.save(model.state_dict(), path)
+
+
+def load_weights(make_model, path):
+    make_model().load_state_dict(torch.load(path))
+    model = make_model()
+    model.eval()
+    return model
+''', "the loaded model must give the saved model's predictions"),
         right("eval() returns the model; map_location and an explicit weights_only", '''
 def save_weights(model, path):
     torch.save(model.state_dict(), str(path))
@@ -246,6 +304,14 @@ def load_to_cpu(path):
 def load_to_cpu(path):
     return torch.load(path, map_location={"cuda:0": "cpu"})
 ''', "for a file saved on cuda:1"),
+        wrong("map_location=device: the notebook's device is the GPU on a machine that has one", '''
+def load_to_cpu(path):
+    return torch.load(path, map_location=device)
+''', "load_to_cpu(path) on a machine with a GPU: expected every tensor on the CPU, found ['meta']"),
+        wrong("picks CUDA when it is available", '''
+def load_to_cpu(path):
+    return torch.load(path, map_location="cuda" if torch.cuda.is_available() else "cpu")
+''', "load_to_cpu(path) on a machine with a GPU: expected every tensor on the CPU, found AssertionError"),
         right("torch.device('cpu') and an explicit weights_only", '''
 def load_to_cpu(path):
     return torch.load(path, map_location=torch.device("cpu"), weights_only=True)
@@ -287,6 +353,35 @@ from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 def strip_prefix(state_dict, prefix="module."):
     return consume_prefix_in_state_dict_if_present(dict(state_dict), prefix)
 ''', "expected a dict, found NoneType"),
+        wrong("a regular expression with the prefix unescaped: '.' matches any character", '''
+import re
+
+
+def strip_prefix(state_dict, prefix="module."):
+    return {re.sub("^" + prefix, "", name): value for name, value in state_dict.items()}
+''', "remove the prefix only at the start of a name"),
+        wrong("strips the prefix as long as it is there", '''
+def strip_prefix(state_dict, prefix="module."):
+    stripped = {}
+    for name, value in state_dict.items():
+        while name.startswith(prefix):
+            name = name[len(prefix):]
+        stripped[name] = value
+    return stripped
+''', "found ['bias', 'embedding.weight'"),
+        wrong("checks the prefix without its dot", '''
+def strip_prefix(state_dict, prefix="module."):
+    word = prefix.rstrip(".")
+    return {(name[len(prefix):] if name.startswith(word) else name): value for name, value in state_dict.items()}
+''', "remove the prefix only at the start of a name"),
+        right("re.escape and count=1", '''
+import re
+
+
+def strip_prefix(state_dict, prefix="module."):
+    pattern = re.compile("^" + re.escape(prefix))
+    return {pattern.sub("", name, count=1): value for name, value in state_dict.items()}
+'''),
         right("str.removeprefix", '''
 def strip_prefix(state_dict, prefix="module."):
     return {name.removeprefix(prefix): value for name, value in state_dict.items()}
