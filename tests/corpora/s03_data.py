@@ -113,6 +113,35 @@ class TabularDataset(Dataset):
         x = self.features[i].tolist()
         return x if self.y is None else (x, self.y[i])
 ''', "train[1][0] (x): expected a torch.Tensor, found list"),
+        wrong("labels kept in one float32 table with the features: large labels lose digits", '''
+class TabularDataset(Dataset):
+    def __init__(self, features, targets=None):
+        self.has_targets = targets is not None
+        table = features if targets is None else np.column_stack([features, targets])
+        self.table = torch.tensor(table, dtype=torch.float32)
+
+    def __len__(self):
+        return len(self.table)
+
+    def __getitem__(self, i):
+        if not self.has_targets:
+            return self.table[i]
+        return self.table[i, :-1], self.table[i, -1].long()
+''', "int64 targets up to 2**62: expected values"),
+        right("torch.tensor with a dtype, LongTensor for the labels", '''
+class TabularDataset(Dataset):
+    def __init__(self, features, targets=None):
+        self.x = torch.tensor(features, dtype=torch.float32)
+        self.y = torch.LongTensor(targets) if targets is not None else None
+
+    def __len__(self):
+        return int(self.x.size(0))
+
+    def __getitem__(self, i):
+        if self.y is None:
+            return self.x[i]
+        return self.x[i], self.y[i]
+'''),
         right("keeps NumPy arrays and converts one sample at a time", '''
 class TabularDataset(Dataset):
     def __init__(self, features, targets=None):
@@ -153,12 +182,43 @@ def split_dataset(dataset, fractions, seed):
         wrong("no generator: the split changes every call", '''
 def split_dataset(dataset, fractions, seed):
     return random_split(dataset, fractions)
-''', "the same seed gave a different split"),
+''', "PyTorch's global random state after split_dataset(Numbered(101), [0.8, 0.2], 0): split_dataset changed it"),
         wrong("seeds the global random state", '''
 def split_dataset(dataset, fractions, seed):
     torch.manual_seed(seed)
     return random_split(dataset, fractions)
-''', "split_dataset changed it: seed a torch.Generator of your own"),
+''', "PyTorch's global random state after split_dataset(Numbered(101), [0.8, 0.2], 0): split_dataset changed it"),
+        wrong("np.random.seed and a NumPy permutation", '''
+def split_dataset(dataset, fractions, seed):
+    n = len(dataset)
+    np.random.seed(seed)
+    order = np.random.permutation(n).tolist()
+    bounds = [round(sum(fractions[:k]) * n) for k in range(len(fractions) + 1)]
+    return [Subset(dataset, order[a:b]) for a, b in zip(bounds, bounds[1:])]
+''', "NumPy's (np.random) global random state after split_dataset(Numbered(101), [0.8, 0.2], 0)"),
+        wrong("random.seed and random.shuffle", '''
+import random
+
+
+def split_dataset(dataset, fractions, seed):
+    n = len(dataset)
+    order = list(range(n))
+    random.seed(seed)
+    random.shuffle(order)
+    bounds = [round(sum(fractions[:k]) * n) for k in range(len(fractions) + 1)]
+    return [Subset(dataset, order[a:b]) for a, b in zip(bounds, bounds[1:])]
+''', "Python's (random) global random state after split_dataset(Numbered(101), [0.8, 0.2], 0)"),
+        right("a random.Random of its own", '''
+import random
+
+
+def split_dataset(dataset, fractions, seed):
+    n = len(dataset)
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    bounds = [round(sum(fractions[:k]) * n) for k in range(len(fractions) + 1)]
+    return [Subset(dataset, order[a:b]) for a, b in zip(bounds, bounds[1:])]
+'''),
         wrong("a generator that is never seeded", '''
 def split_dataset(dataset, fractions, seed):
     return random_split(dataset, fractions, generator=torch.Generator())
@@ -300,6 +360,14 @@ def make_loaders(train_set, test_set, batch_size, seed):
     test_loader = DataLoader(test_set, batch_size=batch_size)
     return test_loader, train_loader
 ''', "test_loader: every test sample must be used once per epoch"),
+        wrong("num_workers=2 copied from a tutorial", '''
+def make_loaders(train_set, test_set, batch_size, seed):
+    generator = torch.Generator().manual_seed(seed)
+    train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, drop_last=True, generator=generator,
+                              num_workers=2)
+    test_loader = DataLoader(test_set, batch_size=batch_size, num_workers=2)
+    return train_loader, test_loader
+''', "train_loader.num_workers: expected 0, found 2"),
         right("a RandomSampler with its own generator", '''
 from torch.utils.data import RandomSampler
 
@@ -350,13 +418,37 @@ def pad_collate(sequences, padding_value=0):
     for i, s in enumerate(sequences):
         padded[i, :len(s)] = s
     return padded, lengths
-''', "expected dtype torch.int64, found torch.float32"),
+''', "found torch.float32"),
+        wrong("a float32 buffer converted back: large token ids lose digits", '''
+def pad_collate(sequences, padding_value=0):
+    lengths = torch.tensor([len(s) for s in sequences])
+    padded = torch.full((len(sequences), int(lengths.max())), float(padding_value))
+    for i, s in enumerate(sequences):
+        padded[i, :len(s)] = s
+    return padded.to(sequences[0].dtype), lengths
+''', "padded for pad_collate of lengths"),
+        wrong("torch.full takes padding_value's type: an int buffer for float sequences", '''
+def pad_collate(sequences, padding_value=0):
+    lengths = torch.tensor([len(s) for s in sequences])
+    padded = torch.full((len(sequences), int(lengths.max())), padding_value)
+    for i, s in enumerate(sequences):
+        padded[i, :len(s)] = s
+    return padded, lengths
+''', "padded: expected dtype torch.float32, found torch.int64"),
         wrong("sorts the batch by length", '''
 def pad_collate(sequences, padding_value=0):
     sequences = sorted(sequences, key=len, reverse=True)
     padded = torch.nn.utils.rnn.pad_sequence(sequences, batch_first=True, padding_value=padding_value)
     return padded, torch.tensor([len(s) for s in sequences])
 ''', "padded: expected values [1, 2, 3, 4, 0, 0, ...], found [1, 2, 3, 7, 8, 9, ...]"),
+        right("new_full on the first sequence", '''
+def pad_collate(sequences, padding_value=0):
+    longest = max(s.numel() for s in sequences)
+    padded = sequences[0].new_full((len(sequences), longest), padding_value)
+    for i, s in enumerate(sequences):
+        padded[i, :s.numel()] = s
+    return padded, torch.tensor([s.numel() for s in sequences], dtype=torch.int64)
+'''),
         right("a loop filling a buffer of the right dtype", '''
 def pad_collate(sequences, padding_value=0):
     lengths = torch.tensor([s.shape[0] for s in sequences], dtype=torch.long)
@@ -526,22 +618,36 @@ def fit_standardize(train_set):
     std[std == 0] = 1.0
     return x.mean(axis=0), std
 ''', "mean: expected a torch.Tensor, found numpy.ndarray"),
-        right("one batch of the whole split from a DataLoader", '''
+        wrong("std == 0 misses a constant float feature whose computed std is 8e-9", '''
 def fit_standardize(train_set):
     x, _ = next(iter(DataLoader(train_set, batch_size=len(train_set))))
     mean = x.mean(0)
     std = x.std(0)
     std[std == 0] = 1.0
     return mean, std
-'''),
-        right("sums over a loop, then masked_fill", '''
+''', "std of fit_standardize of 7 samples of one feature, all 0.1: expected values [1], found [8.048e-09]"),
+        wrong("a threshold misses a constant feature of large values (std 0.008)", '''
 def fit_standardize(train_set):
-    total = sum(x for x, _ in (train_set[i] for i in range(len(train_set))))
-    n = len(train_set)
-    mean = total / n
-    squares = sum((x - mean) ** 2 for x, _ in (train_set[i] for i in range(n)))
-    std = (squares / (n - 1)).sqrt()
-    return mean, std.masked_fill(std == 0, 1.0)
+    x = torch.stack([train_set[i][0] for i in range(len(train_set))])
+    std = x.std(dim=0)
+    return x.mean(dim=0), torch.where(std < 1e-6, torch.ones_like(std), std)
+''', "std of fit_standardize of 7 samples of one feature, all 100000.3: expected values [1], found [0.008"),
+        right("one batch of the whole split from a DataLoader, max == min", '''
+def fit_standardize(train_set):
+    x, _ = next(iter(DataLoader(train_set, batch_size=len(train_set))))
+    mean = x.mean(0)
+    std = x.std(0)
+    std[x.max(0).values == x.min(0).values] = 1.0
+    return mean, std
+'''),
+        right("sums over a loop, then masked_fill where every sample equals the first", '''
+def fit_standardize(train_set):
+    samples = [train_set[i][0] for i in range(len(train_set))]
+    n = len(samples)
+    mean = sum(samples) / n
+    std = (sum((x - mean) ** 2 for x in samples) / (n - 1)).sqrt()
+    constant = torch.stack([x == samples[0] for x in samples]).all(dim=0)
+    return mean, std.masked_fill(constant, 1.0)
 '''),
     ],
 }
