@@ -10,10 +10,12 @@ for its usual confusion (`sum`/`mean`, `cat`/`stack`, `view`/`reshape`,
 `train`/`eval`, ...); a statement call dropped (`optimizer.zero_grad()`,
 `loss.backward()`, `model.eval()`); a chained call dropped (`.detach()`,
 `.clone()`, `.to(device)`); a `with` block or decorator (`torch.no_grad()`)
-dropped. Each mutant runs with the exercise's visible and hidden tests, in a
-fork of one process that ran the section's notebook once (as
-`tests/test_exercises.py` does), so a section takes seconds, not a kernel per
-mutant. A mutant is killed when a test fails or it runs past the time limit.
+dropped; two arguments or a returned pair swapped (`loss_fn(y, pred)`); `+=`
+made `=`; a `for` loop over nothing; `break` and `continue` swapped. Each
+mutant runs with the exercise's visible and hidden tests, in a fork of one
+process that ran the section's notebook once (as `tests/test_exercises.py`
+does), so a section takes seconds, not a kernel per mutant. A mutant is
+killed when a test fails or it runs past the time limit.
 
 A mutant that no test can kill because the prompt allows both behaviours is
 marked on its line of the reference solution, with the label this tool prints
@@ -188,6 +190,29 @@ def _mutations(node, parent_is_docstring=False):
             out.append((f"drop `.{name}(...)`", lambda n: n.func.value))
         elif isinstance(func, ast.Name) and name in PASS_THROUGH and len(node.args) == 1 and not node.keywords:
             out.append((f"drop `{name}(...)`", lambda n: n.args[0]))
+    if isinstance(node, ast.Call) and len(node.args) == 2 and not any(isinstance(a, ast.Starred) for a in node.args) \
+            and ast.unparse(node.args[0]) != ast.unparse(node.args[1]):
+        def make(n):
+            n.args.reverse()
+            return n
+        out.append((f"swap `{_short(node.args[0], 20)}` and `{_short(node.args[1], 20)}`", make))
+    if isinstance(node, ast.AugAssign):
+        out.append((f"`{SYMBOLS.get(type(node.op), '?')}=` -> `=`",
+                    lambda n: ast.Assign([n.target], n.value, lineno=n.lineno)))
+    elif isinstance(node, (ast.For, ast.AsyncFor)):
+        def make(n):
+            n.iter = ast.List([], ast.Load())
+            return n
+        out.append((f"`for` over nothing instead of `{_short(node.iter, 30)}`", make))
+    elif isinstance(node, ast.Break):
+        out.append(("`break` -> `continue`", lambda n: ast.Continue()))
+    elif isinstance(node, ast.Continue):
+        out.append(("`continue` -> `break`", lambda n: ast.Break()))
+    elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) == 2:
+        def make(n):
+            n.value.elts.reverse()
+            return n
+        out.append(("swap the returned pair", make))
     elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         out.append((f"drop `{_short(node.value)}`", lambda n: ast.Pass()))
     elif isinstance(node, (ast.With, ast.AsyncWith)):

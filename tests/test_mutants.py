@@ -16,7 +16,10 @@ SOLUTION = '''def f(x, y):
         optimizer.zero_grad()
     with torch.no_grad():
         x = torch.cat([x, y], 1).detach()
-    return -total / 0.5
+    for row in x:
+        total += row
+        break
+    return -total / 0.5, y
     ### END SOLUTION
 '''
 
@@ -34,14 +37,16 @@ def test_mutants_cover_the_operators_the_tool_promises():
         (6, "drop `optimizer.zero_grad()`"), (6, "`zero_grad` -> `step`"),
         (7, "drop `with torch.no_grad()`"), (7, "`no_grad` -> `enable_grad`"),
         (8, "`cat` -> `stack`"), (8, "drop argument `1`"), (8, "drop `.detach(...)`"),
-        (9, "drop unary `-`"), (9, "`/` -> `*`"), (9, "`0.5` -> `1.0`"),
+        (8, "swap `[x, y]` and `1`"), (9, "`for` over nothing instead of `x`"), (10, "`+=` -> `=`"),
+        (11, "`break` -> `continue`"),
+        (12, "drop unary `-`"), (12, "`/` -> `*`"), (12, "`0.5` -> `1.0`"), (12, "swap the returned pair"),
     ]:
         assert expected in found, f"missing mutant {expected}; made {sorted(found)}"
 
 
 def test_only_the_solution_block_is_mutated_and_lines_are_the_cells():
     found = labels(SOLUTION)
-    assert {line for line, _ in found} <= {4, 5, 6, 7, 8, 9}
+    assert {line for line, _ in found} == set(range(4, 13))
     for mutant in mutants.mutants("01", SOLUTION):
         assert "### BEGIN SOLUTION" not in mutant.code
         compile(mutant.code, "<mutant>", "exec")
