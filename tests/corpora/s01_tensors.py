@@ -16,6 +16,21 @@ def row_and_column(v):
 def row_and_column(v):
     return v.T, v
 ''', "row: expected shape (1, 5), found (5,)"),
+        wrong("rebuilt from a Python list, which loses the dtype", '''
+def row_and_column(v):
+    row = torch.tensor([v.tolist()])
+    return row, row.T
+''', "expected dtype"),
+        wrong("unsqueeze_ changes v itself", '''
+def row_and_column(v):
+    column = v.unsqueeze(1)
+    v.unsqueeze_(0)
+    return v, column
+''', "v after the call"),
+        right("reshape with -1", '''
+def row_and_column(v):
+    return v.reshape(1, -1), v.reshape(-1, 1)
+'''),
         right("indexing with None", '''
 def row_and_column(v):
     return v[None, :], v[:, None]
@@ -42,9 +57,21 @@ def scale_image(image):
 def scale_image(image):
     return image.div_(255)
 ''', "result type Float can't be cast to the desired output type Byte"),
+        wrong("a loop over the first dimension fails on a single pixel", '''
+def scale_image(image):
+    return torch.stack([part.float() / 255 for part in image])
+''', "iteration over a 0-d tensor"),
+        wrong("divides by the maximum, guarded against black images", '''
+def scale_image(image):
+    return image.float() / max(image.max().item(), 1)
+''', "not by the image's own maximum"),
         right("true division of uint8 already gives float32", '''
 def scale_image(image):
     return image / 255
+'''),
+        right("multiplies by 1 / 255", '''
+def scale_image(image):
+    return image.to(dtype=torch.float32).mul(1 / 255)
 '''),
         right("float() then div", '''
 def scale_image(image):
@@ -72,6 +99,10 @@ def shared_and_copied(array):
 def shared_and_copied(array):
     return torch.from_numpy(array), array.copy()
 ''', "copied: expected a torch.Tensor, found numpy.ndarray"),
+        wrong("the copy rebuilt from a Python list", '''
+def shared_and_copied(array):
+    return torch.from_numpy(array), torch.tensor(array.tolist())
+''', "copied: expected dtype torch.float64, found torch.float32"),
         right("as_tensor shares, clone copies", '''
 def shared_and_copied(array):
     shared = torch.as_tensor(array)
@@ -112,9 +143,20 @@ def mean_of_positive(x):
         return 0
     return positive.mean().item()
 ''', "expected a Python float, found int"),
+        wrong("x.max() of an empty tensor fails", '''
+def mean_of_positive(x):
+    if x.max() <= 0:
+        return 0.0
+    return x[x > 0].mean().item()
+''', "Expected reduction dim to be specified for input.numel() == 0"),
         right("nan_to_num turns the empty mean into 0.0", '''
 def mean_of_positive(x):
     return torch.nan_to_num(x[x > 0].mean(), nan=0.0).item()
+'''),
+        right("a Python loop over the flattened values", '''
+def mean_of_positive(x):
+    values = [v for v in x.flatten().tolist() if v > 0]
+    return sum(values) / len(values) if values else 0.0
 '''),
         right("sum over count with a mask", '''
 def mean_of_positive(x):
@@ -140,6 +182,14 @@ def squeeze_predictions(pred):
 def squeeze_predictions(pred):
     return pred.reshape(4)
 ''', "shape '[4]' is invalid for input of size 1"),
+        wrong("squeeze_ changes pred itself", '''
+def squeeze_predictions(pred):
+    return pred.squeeze_(1)
+''', "pred after the call"),
+        wrong("rebuilt from Python numbers, which loses the dtype", '''
+def squeeze_predictions(pred):
+    return torch.tensor([p.item() for p in pred])
+''', "expected dtype"),
         right("index the only column", '''
 def squeeze_predictions(pred):
     return pred[:, 0]
@@ -171,6 +221,10 @@ def channels_first(images):
 def channels_first(images):
     return images.permute(2, 0, 1)
 ''', "number of dimensions in the tensor input does not match the length of the desired ordering"),
+        wrong("converts to float on the way", '''
+def channels_first(images):
+    return images.permute(0, 3, 1, 2).float()
+''', "channels_first(images): expected dtype torch.int64, found torch.float32. Hint: keep the images' dtype"),
         right("movedim", '''
 def channels_first(images):
     return torch.movedim(images, 3, 1)
@@ -184,7 +238,7 @@ def channels_first(images):
         wrong("written for three dimensions only", '''
 def flatten_features(x):
     return x.reshape(x.shape[0], x.shape[1] * x.shape[2])
-''', "IndexError: tuple index out of range"),
+''', "shape '[2, 2]' is invalid for input of size 12"),
         wrong("view fails on a non-contiguous tensor", '''
 def flatten_features(x):
     return x.view(x.shape[0], -1)
@@ -205,6 +259,14 @@ def flatten_features(x):
 def flatten_features(x):
     return x.ravel()
 ''', "expected shape (2, 12), found (24,)"),
+        wrong("rebuilt from Python lists, which loses the dtype", '''
+def flatten_features(x):
+    return torch.tensor([sample.flatten().tolist() for sample in x])
+''', "expected dtype"),
+        wrong("squeeze() after flattening drops a batch of one", '''
+def flatten_features(x):
+    return x.flatten(1).squeeze()
+''', "expected shape (1, 3), found (3,)"),
         right("flatten(1)", '''
 def flatten_features(x):
     return x.flatten(1)
@@ -222,7 +284,7 @@ def make_batch(samples):
 
 def join_batches(batches):
     return torch.cat(batches, dim=0)
-''', "expected dtype torch.float64, found torch.float32"),
+''', "expected dtype torch.int32, found torch.int64"),
         wrong("cat instead of stack for samples", '''
 def make_batch(samples):
     return torch.cat(samples, dim=0)
@@ -263,6 +325,14 @@ def make_batch(samples):
 def join_batches(batches):
     return torch.cat(batches, dim=1)
 ''', "Sizes of tensors must match except in dimension 1"),
+        wrong("squeeze() after stacking drops a single sample's dimension", '''
+def make_batch(samples):
+    return torch.stack(samples).squeeze()
+
+
+def join_batches(batches):
+    return torch.cat(batches)
+''', "make_batch of 1 samples of shape (1,)"),
         right("vstack for both", '''
 def make_batch(samples):
     return torch.vstack(samples)
@@ -328,9 +398,22 @@ def predicted_class(logits):
 def predicted_class(logits):
     return logits.max(dim=1).values
 ''', "expected dtype torch.int64, found torch.float32"),
+        wrong("every position of the row maximum, from nonzero", '''
+def predicted_class(logits):
+    best = logits.max(dim=1, keepdim=True).values
+    return (logits == best).nonzero()[:, 1]
+''', "predicted_class of"),
+        wrong("built from Python numbers, on the CPU", '''
+def predicted_class(logits):
+    return torch.tensor([row.argmax().item() for row in logits])
+''', "Tensor.item() cannot be called on meta tensors"),
         right("the indices field of max", '''
 def predicted_class(logits):
     return logits.max(1).indices
+'''),
+        right("the last position of a tied maximum, with a stable sort", '''
+def predicted_class(logits):
+    return logits.sort(dim=1, stable=True).indices[:, -1]
 '''),
         right("torch.argmax on the last dimension", '''
 def predicted_class(logits):
@@ -354,6 +437,14 @@ def linear_layer(x, weight, bias):
 def linear_layer(x, weight, bias):
     return x @ weight.T
 ''', "linear_layer(x, weight, bias): expected values [8, 3, 9, 0], found [-2, 3, -1, 0]"),
+        wrong("t_() transposes weight in place", '''
+def linear_layer(x, weight, bias):
+    return x @ weight.t_() + bias
+''', "weight after the call"),
+        wrong("computes in float32 whatever the inputs' dtype", '''
+def linear_layer(x, weight, bias):
+    return x.float() @ weight.float().T + bias.float()
+''', "expected dtype torch.float64, found torch.float32"),
         right("torch.nn.functional.linear", '''
 def linear_layer(x, weight, bias):
     return torch.nn.functional.linear(x, weight, bias)
@@ -393,12 +484,20 @@ def move_batch(batch, device):
 def move_batch(batch, device):
     return {name: tensor.to(device) for name, tensor in batch}
 ''', "not enough values to unpack (expected 2, got 1)"),
+        wrong("each tensor rebuilt from a Python list, which loses the dtype", '''
+def move_batch(batch, device):
+    return {name: torch.tensor(tensor.tolist(), device=device) for name, tensor in batch.items()}
+''', "move the tensor without changing its dtype"),
         right("copy the dict, then replace its values", '''
 def move_batch(batch, device):
     moved = dict(batch)
     for name, tensor in moved.items():
         moved[name] = tensor.to(device=device)
     return moved
+'''),
+        right("the keys in sorted order", '''
+def move_batch(batch, device):
+    return {name: batch[name].to(device) for name in sorted(batch)}
 '''),
         right("a loop filling a new dict", '''
 def move_batch(batch, device):
