@@ -289,6 +289,33 @@ def make_optimizer(model, lr, momentum, weight_decay):
     return torch.optim.SGD([{"params": decay, "weight_decay": weight_decay},
                             {"params": no_decay, "weight_decay": 0.0}], lr=lr, momentum=momentum, nesterov=True)
 ''', "are nesterov and dampening left at their defaults"),
+        wrong("collects weight and bias of every nn.Linear: a tied weight twice, other layers missed", '''
+def make_optimizer(model, lr, momentum, weight_decay):
+    decay, no_decay = [], []
+    for module in model.modules():
+        if isinstance(module, nn.Linear):
+            decay.append(module.weight)
+            if module.bias is not None:
+                no_decay.append(module.bias)
+    return torch.optim.SGD([{"params": decay, "weight_decay": weight_decay},
+                            {"params": no_decay, "weight_decay": 0.0}], lr=lr, momentum=momentum)
+''', "would never be trained"),
+        wrong("chooses by 'bias' in the name: a matrix named bias_table goes undecayed", '''
+def make_optimizer(model, lr, momentum, weight_decay):
+    named = list(model.named_parameters())
+    no_decay = [p for name, p in named if "bias" in name or p.ndim < 2]
+    decay = [p for name, p in named if not ("bias" in name or p.ndim < 2)]
+    return torch.optim.SGD([{"params": decay, "weight_decay": weight_decay},
+                            {"params": no_decay, "weight_decay": 0.0}], lr=lr, momentum=momentum)
+''', "parameter bias_table (shape (2, 3))"),
+        wrong("dampening=momentum (an exponential moving average): only the second step differs", '''
+def make_optimizer(model, lr, momentum, weight_decay):
+    decay = [p for p in model.parameters() if p.ndim >= 2]
+    no_decay = [p for p in model.parameters() if p.ndim < 2]
+    return torch.optim.SGD([{"params": decay, "weight_decay": weight_decay},
+                            {"params": no_decay, "weight_decay": 0.0}], lr=lr, momentum=momentum,
+                           dampening=momentum)
+''', "after step 2 of make_optimizer"),
         right("named_parameters and dim(); the second group takes the default weight_decay=0", '''
 def make_optimizer(model, lr, momentum, weight_decay):
     groups = {"decay": [], "plain": []}
@@ -366,6 +393,47 @@ def adam_minimize(f, start, lr, num_steps):
         optimizer.step()
     return point.detach()
 ''', "torch.optim.Adam([point], lr=lr), created before the loop"),
+        wrong("requires_grad_() on start, then optimises a copy: start is left requiring grad", '''
+def adam_minimize(f, start, lr, num_steps):
+    start.requires_grad_()
+    point = start.detach().clone().requires_grad_()
+    optimizer = torch.optim.Adam([point], lr=lr)
+    for _ in range(num_steps):
+        optimizer.zero_grad()
+        f(point).backward()
+        optimizer.step()
+    return point.detach()
+''', "start.requires_grad after adam_minimize: expected False, found True"),
+        wrong("detach() shares memory with start: start is changed", '''
+def adam_minimize(f, start, lr, num_steps):
+    point = start.detach().requires_grad_()
+    optimizer = torch.optim.Adam([point], lr=lr)
+    for _ in range(num_steps):
+        optimizer.zero_grad()
+        f(point).backward()
+        optimizer.step()
+    return point.detach()
+''', "do not change start"),
+        wrong("float32 copy of start: a float64 start comes back as float32", '''
+def adam_minimize(f, start, lr, num_steps):
+    point = torch.tensor(start.tolist(), requires_grad=True)
+    optimizer = torch.optim.Adam([point], lr=lr)
+    for _ in range(num_steps):
+        optimizer.zero_grad()
+        f(point).backward()
+        optimizer.step()
+    return point.detach()
+''', "addmv input tensors must have the same dtype"),
+        wrong("num_steps + 1 steps", '''
+def adam_minimize(f, start, lr, num_steps):
+    point = start.clone().requires_grad_()
+    optimizer = torch.optim.Adam([point], lr=lr)
+    for _ in range(num_steps + 1):
+        optimizer.zero_grad()
+        f(point).backward()
+        optimizer.step()
+    return point.detach()
+''', "adam_minimize(f, zeros(2), lr=0.1, num_steps=1)"),
         right("an nn.Parameter and an explicit loss name", '''
 def adam_minimize(f, start, lr, num_steps):
     point = nn.Parameter(start.detach().clone())
@@ -438,6 +506,24 @@ def adam_step(params, exp_avgs, exp_avg_sqs, step, lr, beta1, beta2, eps):
         v.mul_(beta2).add_((1 - beta2) * g * g)
         p -= lr * (m / (1 - beta1 ** step)) / ((v / (1 - beta2 ** step)).sqrt() + eps)
 ''', "a leaf Variable that requires grad is being used in an in-place operation"),
+        wrong("clears p.grad after the update", '''
+def adam_step(params, exp_avgs, exp_avg_sqs, step, lr, beta1, beta2, eps):
+    with torch.no_grad():
+        for p, m, v in zip(params, exp_avgs, exp_avg_sqs):
+            m.mul_(beta1).add_((1 - beta1) * p.grad)
+            v.mul_(beta2).add_((1 - beta2) * p.grad ** 2)
+            p -= lr * (m / (1 - beta1 ** step)) / ((v / (1 - beta2 ** step)).sqrt() + eps)
+            p.grad.zero_()
+''', "leave p.grad alone"),
+        wrong("sets p.grad to None after the update", '''
+def adam_step(params, exp_avgs, exp_avg_sqs, step, lr, beta1, beta2, eps):
+    with torch.no_grad():
+        for p, m, v in zip(params, exp_avgs, exp_avg_sqs):
+            m.mul_(beta1).add_((1 - beta1) * p.grad)
+            v.mul_(beta2).add_((1 - beta2) * p.grad ** 2)
+            p -= lr * (m / (1 - beta1 ** step)) / ((v / (1 - beta2 ** step)).sqrt() + eps)
+            p.grad = None
+''', "expected the gradient left as it was, found None"),
         right("torch's arrangement: step size and denominator, addcdiv_; new moments stored back in the lists", '''
 import math as _math
 
@@ -546,6 +632,52 @@ def best_learning_rate(make_model, x, y, lrs, num_steps):
     finite = [(loss, i) for i, loss in enumerate(final_losses) if math.isfinite(loss)]
     return min(finite)[1], final_losses
 ''', "expected a Python float (an element of lrs), found int"),
+        wrong("<= keeps the last of tied rates", '''
+def best_learning_rate(make_model, x, y, lrs, num_steps):
+    final_losses = []
+    for lr in lrs:
+        model = make_model()
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        for _ in range(num_steps):
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+        with torch.no_grad():
+            final_losses.append(nn.functional.mse_loss(model(x), y).item())
+    best_lr, best_loss = None, math.inf
+    for lr, loss in zip(lrs, final_losses):
+        if loss <= best_loss:
+            best_lr, best_loss = lr, loss
+    return best_lr, final_losses
+''', "tie for the lowest loss: take the first of them"),
+        wrong("min over (loss, lr) pairs: a tie goes to the smallest rate", '''
+def best_learning_rate(make_model, x, y, lrs, num_steps):
+    final_losses = []
+    for lr in lrs:
+        model = make_model()
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        for _ in range(num_steps):
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+        with torch.no_grad():
+            final_losses.append(nn.functional.mse_loss(model(x), y).item())
+    return min((loss, lr) for loss, lr in zip(final_losses, lrs) if math.isfinite(loss))[1], final_losses
+''', "tie for the lowest loss: take the first of them"),
+        right("torch.argmin over the losses with nan and inf replaced (first index on ties), no torch.no_grad", '''
+def best_learning_rate(make_model, x, y, lrs, num_steps):
+    final_losses = []
+    for lr in lrs:
+        model = make_model()
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        for _ in range(num_steps):
+            optimizer.zero_grad()
+            nn.MSELoss()(model(x), y).backward()
+            optimizer.step()
+        final_losses.append(float(nn.MSELoss()(model(x), y)))
+    ranked = torch.tensor(final_losses, dtype=torch.float64).nan_to_num(nan=math.inf, posinf=math.inf)
+    return lrs[int(torch.argmin(ranked))], final_losses
+'''),
         right("helper function, sorted() over finite losses with the index as tie-break", '''
 def _final_loss(model, x, y, lr, num_steps):
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -623,6 +755,32 @@ def scheduled_lrs(lr, step_size, gamma, num_epochs, batches_per_epoch):
 def scheduled_lrs(lr, step_size, gamma, num_epochs, batches_per_epoch):
     return [lr * gamma ** epoch for epoch in range(num_epochs) for _ in range(batches_per_epoch)]
 ''', "scheduled_lrs(0.1, 2, 0.5, 5, 3)[3]: expected 0.1, found 0.05"),
+        wrong("values from a float32 tensor, not turned into Python floats", '''
+def scheduled_lrs(lr, step_size, gamma, num_epochs, batches_per_epoch):
+    epochs = torch.arange(num_epochs).repeat_interleave(batches_per_epoch)
+    return list(lr * gamma ** (epochs // step_size).float())
+''', "expected a Python float, found Tensor tensor(0.1000). Hint: that is a tensor"),
+        wrong("scheduler.step() before the epoch's optimizer steps (PyTorch warns)", '''
+def scheduled_lrs(lr, step_size, gamma, num_epochs, batches_per_epoch):
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=step_size, gamma=gamma)
+    lrs = []
+    for epoch in range(num_epochs):
+        if epoch > 0:
+            scheduler.step()
+        lrs += [scheduler.get_last_lr()[0]] * batches_per_epoch
+    return lrs
+''', "expected no warning"),
+        wrong("rounded to 4 decimals for display", '''
+def scheduled_lrs(lr, step_size, gamma, num_epochs, batches_per_epoch):
+    return [round(lr * gamma ** (epoch // step_size), 4)
+            for epoch in range(num_epochs) for _ in range(batches_per_epoch)]
+''', "expected 5.000000000000001e-05, found 0.0001"),
+        right("computed in float32, then .item() per value", '''
+def scheduled_lrs(lr, step_size, gamma, num_epochs, batches_per_epoch):
+    epochs = torch.arange(num_epochs).repeat_interleave(batches_per_epoch)
+    return [value.item() for value in torch.tensor(lr) * torch.tensor(gamma) ** (epochs // step_size)]
+'''),
         right("the closed formula", '''
 def scheduled_lrs(lr, step_size, gamma, num_epochs, batches_per_epoch):
     result = []
