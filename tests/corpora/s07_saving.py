@@ -435,6 +435,25 @@ def load_compatible(model, state_dict):
     usable = {name: value for name, value in state_dict.items() if name in own and value.shape == own[name].shape}
     return model.load_state_dict(usable, strict=False).unexpected_keys
 ''', "expected the names not loaded ['2.bias', '2.weight'], found []"),
+        wrong("compares the number of elements, not the shape", '''
+def load_compatible(model, state_dict):
+    own = model.state_dict()
+    usable = {name: value for name, value in state_dict.items() if name in own and value.numel() == own[name].numel()}
+    return model.load_state_dict(usable, strict=False).missing_keys
+''', "size mismatch for"),
+        wrong("compares only the first size", '''
+def load_compatible(model, state_dict):
+    own = model.state_dict()
+    usable = {name: value for name, value in state_dict.items() if name in own and len(value) == len(own[name])}
+    return model.load_state_dict(usable, strict=False).missing_keys
+''', "size mismatch for"),
+        wrong("reports only the names absent from the state_dict, not those with another shape", '''
+def load_compatible(model, state_dict):
+    own = model.state_dict()
+    usable = {name: value for name, value in state_dict.items() if name in own and value.shape == own[name].shape}
+    model.load_state_dict(usable, strict=False)
+    return [name for name in own if name not in state_dict]
+''', "expected the names not loaded ['2.bias', '2.weight'], found []"),
         right("copies into the state_dict's tensors, which are the model's", '''
 def load_compatible(model, state_dict):
     not_loaded = []
@@ -493,6 +512,44 @@ def predict(model, x):
     model.train()
     return out
 ''', "expected False (the model was in evaluation mode before the call)"),
+        wrong("switches gradient recording off globally", '''
+def predict(model, x):
+    was_training = model.training
+    model.eval()
+    torch.set_grad_enabled(False)
+    pred = model(x)
+    model.train(was_training)
+    return pred
+''', "torch.is_grad_enabled() after predict: expected True (as before the call), found False"),
+        wrong("switches gradient recording off, then always on again", '''
+def predict(model, x):
+    was_training = model.training
+    model.eval()
+    torch.set_grad_enabled(False)
+    pred = model(x)
+    torch.set_grad_enabled(True)
+    model.train(was_training)
+    return pred
+''', "torch.is_grad_enabled() after predict: expected False (as before the call), found True"),
+        wrong("freezes the parameters instead of using no_grad", '''
+def predict(model, x):
+    was_training = model.training
+    model.eval()
+    model.requires_grad_(False)
+    pred = model(x)
+    model.train(was_training)
+    return pred
+''', "some no longer require grad"),
+        wrong("clears the gradients it finds", '''
+def predict(model, x):
+    was_training = model.training
+    model.eval()
+    model.zero_grad()
+    with torch.no_grad():
+        pred = model(x)
+    model.train(was_training)
+    return pred
+''', "predicting must not clear gradients"),
         right("inference_mode, with the mode restored in a finally block", '''
 def predict(model, x):
     mode = model.training

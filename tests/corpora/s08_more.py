@@ -28,6 +28,16 @@ def predict(model, x):
 def predict(model, x):
     return model(x).to(next(model.parameters()).device)
 ''', "predict(model on meta, x on cpu) raised RuntimeError"),
+        wrong("casts x to float32 on the way: a float64 model gets float32 inputs", '''
+def predict(model, x):
+    x = x.float().to(next(model.parameters()).device)
+    return model(x)
+''', "mat1 and mat2 must have the same dtype"),
+        wrong("moves the caller's tensor in place through .data", '''
+def predict(model, x):
+    x.data = x.data.to(next(model.parameters()).device)
+    return model(x)
+''', "incompatible tensor type"),
         right("the device of the first parameter, in one line", '''
 def predict(model, x):
     return model(x.to(next(iter(model.parameters())).device))
@@ -62,6 +72,16 @@ def conv_over_time(conv, x):
     out = conv(x.transpose(1, 2))
     return out.view(out.shape[0], out.shape[2], out.shape[1])
 ''', "reshape/view to the right shape scrambles"),
+        wrong("transposes then reshapes the output back: right shape, scrambled when time_out == out_channels", '''
+def conv_over_time(conv, x):
+    out = conv(x.transpose(1, 2))
+    return out.reshape(out.shape[0], out.shape[2], out.shape[1])
+''', "reshape/view to the right shape scrambles"),
+        wrong("transposes x in place with transpose_", '''
+def conv_over_time(conv, x):
+    x.transpose_(1, 2)
+    return conv(x).transpose(1, 2)
+''', "x after the call"),
         right("permute both ways", '''
 def conv_over_time(conv, x):
     return conv(x.permute(0, 2, 1)).permute(0, 2, 1)
