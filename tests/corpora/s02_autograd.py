@@ -109,6 +109,25 @@ def gradients_at(f, points):
         rows.append(point.grad)
     return torch.stack(rows)
 ''', "element 0 of tensors does not require grad"),
+        wrong("clone without detach: not a leaf when points requires grad", '''
+def gradients_at(f, points):
+    rows = []
+    for point in points:
+        x = point.clone().requires_grad_()
+        f(x).backward()
+        rows.append(x.grad)
+    return torch.stack(rows)
+''', "but got NoneType"),
+        wrong("the caller's points reused when they already require grad", '''
+def gradients_at(f, points):
+    leaf = points if points.requires_grad else points.detach().requires_grad_()
+    rows = []
+    for k in range(len(points)):
+        leaf.grad = None
+        f(leaf[k]).backward()
+        rows.append(leaf.grad[k].clone())
+    return torch.stack(rows)
+''', "points.grad after the call"),
         right("torch.autograd.grad returns each gradient", '''
 def gradients_at(f, points):
     rows = []
@@ -170,9 +189,23 @@ def derivative(f, x):
     f(x).sum().backward()
     return x.grad
 ''', "expected dtype torch.float64, found torch.float32"),
-        right("gradient=torch.ones_like(y)", '''
+        wrong("clone without detach: not a leaf when x requires grad", '''
 def derivative(f, x):
     leaf = x.clone().requires_grad_(True)
+    y = f(leaf)
+    y.backward(gradient=torch.ones_like(y))
+    return leaf.grad
+''', "requires_grad=True): expected a torch.Tensor, found None. Hint: the .grad of a tensor made from one"),
+        wrong("x itself reused when it already requires grad: its .grad changes", '''
+def derivative(f, x):
+    leaf = x if x.requires_grad else x.detach().requires_grad_()
+    leaf.grad = None
+    f(leaf).sum().backward()
+    return leaf.grad.clone()
+''', "x.grad after the call"),
+        right("gradient=torch.ones_like(y) on a detached clone", '''
+def derivative(f, x):
+    leaf = x.detach().clone().requires_grad_(True)
     y = f(leaf)
     y.backward(gradient=torch.ones_like(y))
     return leaf.grad
@@ -255,6 +288,16 @@ def two_gradients(forward, x):
     grad_b = torch.autograd.grad(h, leaf, grad_outputs=2 * h.detach())[0]
     return grad_a, grad_b
 '''),
+        wrong("clone without detach: not a leaf when x requires grad", '''
+def two_gradients(forward, x):
+    leaf = x.clone().requires_grad_()
+    h = forward(leaf)
+    h.sum().backward(retain_graph=True)
+    grad_a = leaf.grad
+    leaf.grad = None
+    (h ** 2).sum().backward()
+    return grad_a, leaf.grad
+''', "expected a torch.Tensor, found NoneType"),
         right("torch.autograd.grad with retain_graph", '''
 def two_gradients(forward, x):
     leaf = x.clone().requires_grad_(True)
