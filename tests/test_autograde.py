@@ -190,3 +190,34 @@ def test_the_learners_process_is_asked_only_for_its_own_names(graded):
     asked = text[text.index("ASKED:"):]
     for local in ("'brightest'", "'seed'", "'dtype'", "'original'", "'expected'"):
         assert local not in asked, f"{local} was asked for: {asked[:2000]}"
+
+
+def _autograde(root, *extra):
+    result = subprocess.run([str(AUTOGRADE), hostile.SECTION, "--course", str(root), *extra], capture_output=True,
+                            text=True, timeout=900)
+    rows = {}
+    path = root / "reports" / hostile.SECTION / "grades.csv"
+    if path.exists():
+        with open(path, encoding="utf-8") as f:
+            rows = {row["student"]: row for row in csv.DictReader(f)}
+    return result, rows
+
+
+def test_student_regrades_one_learner_and_keeps_the_rest_of_the_class(tmp_path):
+    root = tmp_path / "course"
+    make_course(root, ["reference", "missing", "empty"])
+    result, rows = _autograde(root)
+    assert result.returncode == 0, result.stderr
+    assert {s: float(r["score"]) for s, r in rows.items()} == {"reference": 36, "missing": 0, "empty": 0}
+    # "missing" hands in the notebook late; only they are graded again.
+    shutil.copy(root / "submitted" / "reference" / hostile.SECTION / f"{hostile.SECTION}.ipynb",
+                root / "submitted" / "missing" / hostile.SECTION)
+    (root / "submitted" / "reference" / hostile.SECTION / f"{hostile.SECTION}.ipynb").write_text("")
+    result, rows = _autograde(root, "--student", "missing")
+    assert result.returncode == 0, result.stderr
+    assert "[  1/1] missing: 36/36" in result.stdout and "reference:" not in result.stdout, result.stdout
+    # The others keep the grades and reasons of their last grading (reference's emptied file is not read).
+    assert {s: float(r["score"]) for s, r in rows.items()} == {"reference": 36, "missing": 36, "empty": 0}
+    assert "the notebook file is empty" in rows["empty"]["reasons"] and rows["missing"]["reasons"] == ""
+    result, _ = _autograde(root, "--student", "nobody", "--student", "missing")
+    assert result.returncode == 2 and "no submission of 01_tensors for nobody" in result.stderr

@@ -1,4 +1,4 @@
-"""grading/autograde ASSIGNMENT [--workers N]: grade a whole class, in parallel and isolated.
+"""grading/autograde ASSIGNMENT [--workers N] [--student ID ...]: grade a class, in parallel and isolated.
 
 1. Read every submission under submitted/*/ASSIGNMENT/ (nbgrader's layout) and
    set aside, with a reason, those that cannot be graded (unreadable JSON, not
@@ -11,10 +11,14 @@
    penalties, gradebook), then write feedback, the grades CSV and the report.
 
 A bad submission is a result with a reason, never a crash; the exit status is
-non-zero only when grading could not run at all.
+non-zero only when grading could not run at all. With --student, only those
+learners are graded again; the report and the CSV still list the whole class,
+the others with the scores and reasons of their last grading (reasons are kept
+in reports/ASSIGNMENT/reasons.json between runs).
 """
 
 import argparse
+import json
 import os
 import shutil
 import stat
@@ -297,6 +301,31 @@ def quiet_library_notes():
     warnings.filterwarnings("ignore", message=r".*not in session, add operation along", category=SAWarning)
 
 
+def carry_reasons(log, path, students):
+    """The reasons and refusals of learners not graded in this run, as their last grading left them."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            kept = json.load(f)
+        reasons, refused = kept.get("reasons", {}), kept.get("refused", [])
+    except (OSError, ValueError, AttributeError):
+        return
+    for student in students:
+        texts = reasons.get(student) if isinstance(reasons, dict) else None
+        for text in texts if isinstance(texts, list) else []:
+            if isinstance(text, str):
+                log.reasons[student].append(report.shown(text, report.MAX_REASON + 100))
+        if isinstance(refused, list) and student in refused:
+            log.refused.add(student)
+
+
+def keep_reasons(log, path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump({"reasons": {s: log.reasons[s] for s in log.students if log.reasons[s]},
+                   "refused": sorted(s for s in log.refused if s in log.students)}, f, ensure_ascii=True)
+    os.replace(path + ".tmp", path)
+
+
 def main(argv=None):
     quiet_library_notes()
     for stream in (sys.stdout, sys.stderr):
@@ -310,6 +339,8 @@ def main(argv=None):
                         help="submissions graded at once (default: one per core)")
     parser.add_argument("--course", default=os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__)))) + "/grading", help="the nbgrader course folder (default: grading/)")
+    parser.add_argument("--student", action="append", metavar="ID",
+                        help="grade only this learner (a folder under submitted/); repeat for more")
     args = parser.parse_args(argv)
     started = time.monotonic()
     course = os.path.abspath(args.course)
@@ -337,8 +368,18 @@ def main(argv=None):
     locked = {name: released_cells(os.path.join(release, f"{name}.ipynb")) for name in notebooks}
 
     submitted = os.path.join(course, coursedir.submitted_directory)
-    students = list_submissions(submitted, assignment)
-    log = report.Log(assignment, students)
+    everyone = list_submissions(submitted, assignment)
+    students = everyone
+    if args.student:
+        unknown = sorted(set(args.student) - set(everyone))
+        if unknown:
+            print(f"autograde: no submission of {assignment} for {', '.join(map(report.shown_id, unknown))} "
+                  f"under {submitted}/", file=sys.stderr)
+            return 2
+        students = [s for s in everyone if s in args.student]
+    log = report.Log(assignment, everyone)
+    kept = os.path.join(coursedir.root, "reports", assignment, "reasons.json")
+    carry_reasons(log, kept, [s for s in everyone if s not in students])
     for student in students:
         problem = learner_id_problem(student)
         if problem:
@@ -347,6 +388,7 @@ def main(argv=None):
         if not students:
             print(f"autograde: no submissions for {assignment} under {submitted}/*/{assignment}/")
         log.write(coursedir, notebooks)
+        keep_reasons(log, kept)
         return 0
 
     # The sandbox's warm process starts now and imports torch while the submissions are read.
@@ -357,7 +399,10 @@ def main(argv=None):
     try:
         grading = Grading(args, started, coursedir, api, config, assignment, notebooks, locked, students,
                           submitted, log, pool)
-        return grading.run()
+        status = grading.run()
+        if status == 0:
+            keep_reasons(log, kept)
+        return status
     finally:
         pool.close()
 
