@@ -520,7 +520,7 @@ def predict(model, x):
     pred = model(x)
     model.train(was_training)
     return pred
-''', "torch.is_grad_enabled() after predict: expected True (as before the call), found False"),
+''', "torch.is_grad_enabled() after predict(model, x): expected True (as before the call), found False"),
         wrong("switches gradient recording off, then always on again", '''
 def predict(model, x):
     was_training = model.training

@@ -124,7 +124,7 @@ def activation_bytes(model, x):
         x = layer(x)
         total += x.numel() * x.element_size()
     return total
-''', "count only the layers' outputs: not the input, not the parameters"),
+''', "count only the layers' outputs (not the input, not the parameters)"),
         wrong("returns a tensor instead of an int", '''
 def activation_bytes(model, x):
     total = torch.tensor(0)
@@ -133,6 +133,15 @@ def activation_bytes(model, x):
         total += x.numel() * x.element_size()
     return total
 ''', "expected a Python int, found torch.Tensor"),
+        wrong("the bytes per element of the input, for every output", '''
+def activation_bytes(model, x):
+    bytes_per_element = x.element_size()
+    total = 0
+    for layer in model:
+        x = layer(x)
+        total += x.numel() * bytes_per_element
+    return total
+''', "int64 tokens of shape (16, 5)): expected 5504, found 11008"),
         right("nbytes and a generator-free loop over children", '''
 def activation_bytes(model, x):
     sizes = []
@@ -186,6 +195,18 @@ def predict_in_chunks(model, x, max_batch):
     with torch.no_grad():
         return [model(piece) for piece in torch.split(x, max_batch)]
 ''', "expected a torch.Tensor, found list"),
+        wrong("switches gradient recording off globally", '''
+def predict_in_chunks(model, x, max_batch):
+    torch.set_grad_enabled(False)
+    return torch.cat([model(piece) for piece in torch.split(x, max_batch)])
+''', "torch.is_grad_enabled() after predict_in_chunks: expected True (as before the call), found False"),
+        wrong("switches gradient recording off, then always on again", '''
+def predict_in_chunks(model, x, max_batch):
+    torch.set_grad_enabled(False)
+    out = torch.cat([model(piece) for piece in torch.split(x, max_batch)])
+    torch.set_grad_enabled(True)
+    return out
+''', "torch.is_grad_enabled() after predict_in_chunks: expected False (as before the call), found True"),
         right("a range loop with slicing, under inference_mode", '''
 def predict_in_chunks(model, x, max_batch):
     outputs = []
