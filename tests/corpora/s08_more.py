@@ -259,6 +259,28 @@ def class_loss(logits, labels):
 def class_loss(logits, labels):
     return nn.NLLLoss()(logits, labels.reshape(-1).long())
 ''', "class_loss(logits, labels): expected values"),
+        wrong("cross-entropy by hand as log(softmax): overflows to inf for large logits", '''
+def class_loss(logits, labels):
+    index = labels.reshape(-1).long()
+    probabilities = logits.softmax(dim=1)
+    return -probabilities[torch.arange(len(index)), index].log().mean()
+''', "logits in [-200, 200)"),
+        wrong("by hand with exp and sum: exp overflows", '''
+def class_loss(logits, labels):
+    index = labels.reshape(-1).long()
+    exp = logits.exp()
+    return (exp.sum(dim=1).log() - logits[torch.arange(len(index)), index]).mean()
+''', "logits in [-200, 200)"),
+        wrong("squeezes the caller's labels in place", '''
+def class_loss(logits, labels):
+    if labels.dim() == 2:
+        labels.squeeze_(1)
+    return nn.functional.cross_entropy(logits, labels.long())
+''', "labels after class_loss(logits, labels of shape (3, 1))"),
+        wrong("casts the logits to float32", '''
+def class_loss(logits, labels):
+    return nn.functional.cross_entropy(logits.float(), labels.reshape(-1).long())
+''', "expected dtype torch.float64, found torch.float32"),
         right("flatten and to(torch.int64)", '''
 def class_loss(logits, labels):
     return nn.CrossEntropyLoss()(logits, labels.flatten().to(torch.int64))
@@ -492,11 +514,31 @@ def infer(model, x):
     out = model(x)
     model.train(was_training)
     return out
-''', "gradient recording is off after the call"),
+''', "torch.is_grad_enabled() after the call: expected True (as before the call), found False"),
         wrong("detach() instead of eval()", '''
 def infer(model, x):
     return model(x).detach()
 ''', "dropout or batch statistics were active"),
+        wrong("switches gradient recording off, then always on again", '''
+def infer(model, x):
+    was_training = model.training
+    model.eval()
+    torch.set_grad_enabled(False)
+    out = model(x)
+    torch.set_grad_enabled(True)
+    model.train(was_training)
+    return out
+''', "gradient recording off): torch.is_grad_enabled() after the call: expected False (as before the call), found True"),
+        wrong("freezes the parameters instead of using no_grad", '''
+def infer(model, x):
+    was_training = model.training
+    model.eval()
+    for parameter in model.parameters():
+        parameter.requires_grad = False
+    out = model(x)
+    model.train(was_training)
+    return out
+''', "some no longer require grad after the call"),
         right("inference_mode and try/finally", '''
 def infer(model, x):
     mode = model.training
