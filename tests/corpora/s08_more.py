@@ -359,6 +359,13 @@ def predict_one_or_many(model, x):
 def predict_one_or_many(model, x):
     return model(x)
 ''', "expected 2D or 3D input (got 1D input)"),
+        wrong("adds the batch dimension in place: the caller's sample becomes a batch", '''
+def predict_one_or_many(model, x):
+    if x.dim() == 1:
+        x.unsqueeze_(0)
+        return model(x)[0]
+    return model(x)
+''', "x after predict_one_or_many(model, one sample of shape (5,))"),
         right("x[None] and [0]", '''
 def predict_one_or_many(model, x):
     if x.ndim == 1:
@@ -451,6 +458,45 @@ def train_steps(model, x, y, lr, num_steps):
         losses.append(loss)
     return losses
 ''', "expected a Python float, found torch.Tensor"),
+        wrong("SGD with momentum: the second step already differs", '''
+def train_steps(model, x, y, lr, num_steps):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    loss_fn = nn.MSELoss()
+    losses = []
+    for _ in range(num_steps):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "the loss of step 2: expected"),
+        wrong("the learning rate of the example, hard-coded", '''
+def train_steps(model, x, y, lr, num_steps):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = nn.MSELoss()
+    losses = []
+    for _ in range(num_steps):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "train_steps(a"),
+        wrong("sum instead of mean: MSELoss(reduction='sum')", '''
+def train_steps(model, x, y, lr, num_steps):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.MSELoss(reduction="sum")
+    losses = []
+    for _ in range(num_steps):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+''', "the loss of step 0: expected"),
         right("model.zero_grad() at the end of each step", '''
 def train_steps(model, x, y, lr, num_steps):
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
