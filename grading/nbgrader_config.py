@@ -19,7 +19,8 @@ from nbgrader.preprocessors import (
                                     SaveAutoGrades,
 )
 
-from torchcourse.grader.steps import HideHiddenTests, SandboxedExecute
+from torchcourse.grader.late import PerDayPenalty
+from torchcourse.grader.steps import FeedbackExporter, HideHiddenTests, LearnerFeedback, SandboxedExecute
 from torchcourse.grading_hooks import KERNEL_ARGUMENT
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
@@ -61,6 +62,11 @@ c.Execute.timeout = 60
 # and with tests that learner code cannot rig. nbgrader's own steps around it stay.
 c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# Deadlines: a due date per assignment (`nbgrader db assignment add 01_tensors --duedate "..."`) and this
+# penalty per started day late (nbgrader's AssignLatePenalties step above applies it; 0 turns it off).
+c.AssignLatePenalties.plugin_class = PerDayPenalty
+c.PerDayPenalty.fraction_per_day = 0.1
+c.PerDayPenalty.grace_minutes = 0
 c.SandboxedExecute.cell_seconds = 60
 c.SandboxedExecute.total_seconds = 600
 c.SandboxedExecute.memory_mb = 3072
@@ -68,4 +74,8 @@ c.SandboxedExecute.memory_mb = 3072
 # Hidden tests are the lines between nbgrader's own delimiters (c.ClearHiddenTests.begin_test_delimeter
 # and end_test_delimeter; by default lines holding "BEGIN HIDDEN TESTS" and "END HIDDEN TESTS"):
 # generate_assignment, the sandbox and HideHiddenTests all read that one setting.
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+# LearnerFeedback, after it, makes the feedback one a learner can act on: a contents entry per exercise
+# with its points, messages in full, no frames of the course's own code, a late submission's penalty;
+# FeedbackExporter shows them with the course's template (torchcourse/grader/feedback/).
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, LearnerFeedback]
+c.GenerateFeedback.exporter_class = FeedbackExporter

@@ -11,4 +11,5 @@
     steps       nbgrader extension points: the sandboxed Execute step, feedback without hidden tests
     autograde   `grading/autograde ASSIGNMENT`: a whole class, in parallel, with report and feedback
     report      grades CSV, per-exercise plot and the HTML report
+    late        the late-submission penalty nbgrader applies (a LateSubmissionPlugin: a share per day late)
 """

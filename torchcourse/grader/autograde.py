@@ -615,13 +615,17 @@ class Grading:
                              + (f"; {'; '.join(reasons)}" if reasons else ""))
 
     def score(self, student):
-        """'score/maximum' as nbgrader recorded it, late penalty included."""
+        """'score/maximum' as nbgrader recorded it, less the late penalty (and how late, when it was)."""
         from nbgrader.api import Gradebook
 
         try:
             with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
                 submission = gb.find_submission(self.assignment, student)
-                return f"{submission.score:g}/{submission.max_score:g}"
+                penalty = submission.late_submission_penalty or 0
+                text = f"{round(submission.score - penalty, 2):g}/{submission.max_score:g}"
+                if submission.total_seconds_late > 0:
+                    text += f", late by {submission.total_seconds_late / 3600:.1f} h: -{penalty:g} points"
+                return text
         except Exception:  # no submission row (the grader failed before making one)
             return "no score"
 
