@@ -11,5 +11,6 @@
     steps       nbgrader extension points: the sandboxed Execute step, feedback without hidden tests
     autograde   `grading/autograde ASSIGNMENT`: a whole class, in parallel, with report and feedback
     report      grades CSV, per-exercise plot and the HTML report
+    lms         `grading/export-canvas`: the gradebook as a CSV for an LMS's (Canvas's) gradebook import
     late        the late-submission penalty nbgrader applies (a LateSubmissionPlugin: a share per day late)
 """
