@@ -47,6 +47,7 @@ import signal
 import stat
 from dataclasses import dataclass, field
 
+from nbconvert.exporters import HTMLExporter
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Integer
@@ -376,6 +377,251 @@ class HideHiddenTests(NbGraderPreprocessor):
                     # A traceback quotes the test's lines; the message alone says what was wrong.
                     output.traceback = [f"{output.ename}: {output.evalue}"]
         return cell, resources
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Feedback a learner can act on: LearnerFeedback (a step after HideHiddenTests) and FeedbackExporter (the
+# course's template, torchcourse/grader/feedback/course_feedback, which extends nbgrader's own).
+
+FEEDBACK_TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "feedback")
+FEEDBACK_TEMPLATE = "course_feedback"
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # torchcourse/
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# The first line of a traceback frame, in the forms Python, IPython (plain and coloured) and the tester print:
+#   File "/x/m.py", line 3, in f  |  File /x/m.py:3 in f  |  Cell In[1], line 4  |  test cell 16, line 5, in <module>
+_FRAME = re.compile(r"^\s*(File\s|Cell\s+In\s*\[|Input\s+In\s*\[)|, line \d+(, in |$)")
+_CONTEXT = re.compile(r"^\s*-*>?\s*\d+\s")  # IPython's numbered context lines ("--> 199 close(...)")
+_COURSE_PATH = re.compile(r"(?<![\w.-])torchcourse[/\\]")
+_EXERCISE_ID = re.compile(r"(ex\d+)-(\w+)")
+_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(.*?)[\s#]*$")
+
+
+def _is_course_frame(header):
+    """Whether a frame's first line points into the course's own code (torchcourse/: check, the grader)."""
+    plain = _ANSI.sub("", header)
+    return PACKAGE_DIR in plain or bool(_COURSE_PATH.search(plain))
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip())
+
+
+def learner_traceback(traceback):
+    """The traceback (a list of entries, each one or more lines) without the frames of the course's own code
+    (torchcourse/check.py, torchcourse/grader/...): the learner's lines and the test's line stay.
+
+    A frame is its first line (`_FRAME`) and the lines under it (indented deeper, or IPython's numbered
+    context); an entry may hold one frame (IPython, the tester) or a whole traceback (Python's format).
+    Entries lose their trailing newlines: the template joins them with one.
+    """
+    kept = []
+    for entry in traceback:
+        if not isinstance(entry, str):
+            continue
+        out, dropping, depth = [], False, 0
+        for line in entry.splitlines(keepends=True):
+            plain = _ANSI.sub("", line).rstrip("\n")
+            if _FRAME.search(plain):
+                dropping, depth = _is_course_frame(plain), _indent(plain)
+            elif dropping and not (plain.strip() == "" or _indent(plain) > depth or _CONTEXT.match(plain)):
+                dropping = False
+            if not dropping:
+                out.append(line)
+        text = "".join(out).rstrip("\n")
+        if text.strip():
+            kept.append(text)
+    if not any(_FRAME.search(_ANSI.sub("", line)) for entry in kept for line in entry.splitlines()):
+        # "Traceback (most recent call last):" with no frame left under it says nothing.
+        kept = [e for e in kept if _ANSI.sub("", e).strip() != "Traceback (most recent call last):"]
+    return kept
+
+
+def cap_text(text, limit):
+    """text, or its first `limit` characters or fewer, cut at a space or line end rather than inside a word,
+    followed by "[... N more characters]"."""
+    if limit < 0 or len(text) <= limit:
+        return text
+    cut = max(text.rfind(" ", 0, limit + 1), text.rfind("\n", 0, limit + 1), text.rfind("\t", 0, limit + 1))
+    if cut < limit * 0.8:  # one word longer than what is left: cut inside it
+        cut = limit
+    kept = text[:cut].rstrip()
+    return f"{kept} [... {len(text) - len(kept)} more characters]"
+
+
+def _amount(value):
+    if value is None:
+        return "?"
+    value = round(float(value), 2)
+    return f"{value:g}"
+
+
+def _grading_of(cell):
+    grading = cell.get("metadata", {}).get("nbgrader")
+    return grading if isinstance(grading, dict) else {}
+
+
+def _exercise_title(nb, first, previous_end, key):
+    """The exercise's name from the nearest "### Exercise K: title" heading between the end of the previous
+    exercise and its first cell; else "Exercise K" from its grade ids (ex03 -> Exercise 3)."""
+    for index in range(first - 1, previous_end, -1):
+        cell = nb.cells[index]
+        if cell.cell_type != "markdown":
+            continue
+        headings = [m.group(1) for m in map(_HEADING.match, cell.source.splitlines()) if m]
+        named = [h for h in headings if h.lower().startswith("exercise")]
+        if named:
+            title = re.sub(r"[`*]", "", named[-1]).strip()
+            return title, index
+    match = re.fullmatch(r"ex(\d+)", key)
+    return (f"Exercise {int(match.group(1))}" if match else key), None
+
+
+def _part_label(grade_id, key, grading):
+    suffix = grade_id[len(key) + 1:] if grade_id.startswith(key + "-") else grade_id
+    if grading.get("solution"):
+        return "answer"
+    if grading.get("task"):
+        return "task"
+    return {"visible": "visible tests", "hidden": "hidden tests"}.get(suffix, suffix)
+
+
+def exercise_entries(nb):
+    """One contents entry per exercise: the cells whose grade ids share an exercise (ex03-solution,
+    ex03-visible, ex03-hidden) make one entry, named by the exercise's heading, with its points. A graded
+    cell outside that convention is an entry of its own. Marks the heading cell with the entry's anchor
+    (metadata course_feedback_anchor, which the template writes as an <a name>)."""
+    groups, order = {}, []
+    for index, cell in enumerate(nb.cells):
+        grading = _grading_of(cell)
+        grade_id = grading.get("grade_id")
+        if not grade_id or not (grading.get("grade") or grading.get("solution") or grading.get("task")):
+            continue
+        match = _EXERCISE_ID.fullmatch(grade_id)
+        key = match.group(1) if match else grade_id
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(index)
+    entries, previous_end = [], -1
+    for key in order:
+        indices = groups[key]
+        title, heading = _exercise_title(nb, indices[0], previous_end, key)
+        parts, comments, score, points, graded = [], [], 0.0, 0.0, False
+        for index in indices:
+            grading = _grading_of(nb.cells[index])
+            grade_id = grading["grade_id"]
+            if grading.get("comment"):
+                comments.append(f"comment-{grade_id}")
+            if not (grading.get("grade") or grading.get("task")):
+                continue
+            graded = True
+            got, out_of = grading.get("score"), grading.get("points") or 0
+            score = None if score is None or got is None else score + float(got)
+            points += float(out_of)
+            parts.append({"anchor": grade_id, "label": _part_label(grade_id, key, grading), "score": _amount(got),
+                          "points": _amount(out_of), "passed": got is not None and float(got) >= float(out_of)})
+        previous_end = indices[-1]
+        if not graded:
+            continue
+        anchor = f"exercise-{key}"
+        target = heading if heading is not None else indices[0]
+        nb.cells[target].metadata["course_feedback_anchor"] = anchor
+        state = "ungraded" if score is None else "full" if score >= points else "partial" if score > 0 else "none"
+        entries.append({"anchor": anchor, "title": title, "score": _amount(score), "points": _amount(points),
+                        "state": state, "parts": parts if len(parts) > 1 else [], "comments": comments})
+    return entries
+
+
+def _hours(seconds):
+    if seconds < 3600:
+        minutes = max(1, round(seconds / 60))
+        return f"{minutes} minute" + ("s" if minutes != 1 else "")
+    hours = round(seconds / 3600, 1)
+    return f"{hours:g} hour" + ("s" if hours != 1 else "")
+
+
+def late_note(seconds_late, penalty):
+    """"Submitted N hours late: penalty -P points" (what the header says of a late submission), or None."""
+    if not seconds_late or seconds_late <= 0:
+        return None
+    said = f"penalty -{_amount(penalty)} point" + ("s" if _amount(penalty) != "1" else "") if penalty else "no penalty"
+    return f"Submitted {_hours(seconds_late)} late: {said}"
+
+
+class LearnerFeedback(NbGraderPreprocessor):
+    """Feedback a learner can act on (after GetGrades and HideHiddenTests in GenerateFeedback.preprocessors):
+
+    - contents: one entry per exercise, named by its prompt's "### Exercise K: title" heading, with its points
+      (resources["course_feedback"]["entries"], shown by FeedbackExporter's template);
+    - tracebacks without the course's own frames (torchcourse/check.py, the grader): the learner's lines and
+      the test's line stay;
+    - messages and outputs in full up to a cap, cut at a word boundary with "[... N more characters]";
+    - a late submission's header: "Submitted N hours late: penalty -P points", from nbgrader's gradebook.
+    """
+
+    max_message_chars = Integer(6000, help="An error message or traceback entry longer than this is cut, at a "
+                                "word boundary (-1: never).").tag(config=True)
+    max_output_chars = Integer(20000, help="Printed output longer than this is cut, at a word boundary "
+                               "(-1: never).").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        nb, resources = super().preprocess(nb, resources)
+        grading = resources.get("nbgrader", {})
+        resources["course_feedback"] = {"entries": exercise_entries(nb),
+                                        "late": late_note(self._seconds_late(grading), grading.get("late_penalty"))}
+        return nb, resources
+
+    def _seconds_late(self, grading):
+        if not all(grading.get(k) for k in ("db_url", "assignment", "student")):
+            return 0
+        from nbgrader.api import Gradebook, MissingEntry
+
+        try:
+            with Gradebook(grading["db_url"]) as gradebook:
+                return gradebook.find_submission(grading["assignment"], grading["student"]).total_seconds_late
+        except MissingEntry:
+            return 0
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.output_type == "error":
+                output.evalue = cap_text(output.get("evalue") or "", self.max_message_chars)
+                output.traceback = [cap_text(entry, self.max_message_chars)
+                                    for entry in learner_traceback(output.get("traceback") or [])]
+            elif output.output_type == "stream":
+                output.text = cap_text(output.get("text") or "", self.max_output_chars)
+            elif "text/plain" in output.get("data", {}):
+                text = output.data["text/plain"]
+                output.data["text/plain"] = cap_text("".join(text) if isinstance(text, list) else text,
+                                                     self.max_output_chars)
+        return cell, resources
+
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's HTML feedback with the course's template, `course_feedback` in torchcourse/grader/feedback/,
+    which extends nbgrader's `feedback` template (set as GenerateFeedback.exporter_class).
+
+    nbgrader sets HTMLExporter.template_name to "feedback" (GenerateFeedback, and its API on every call);
+    that name, or none, means the course's template here. Any other configured template is kept.
+    """
+
+    def __init__(self, config=None, **kw):
+        super().__init__(config=config, **kw)
+        import nbgrader
+
+        nbgrader_templates = os.path.join(os.path.dirname(os.path.abspath(nbgrader.__file__)), "server_extensions",
+                                          "formgrader", "templates")
+        if self.template_name in ("", "feedback"):
+            self.template_name = FEEDBACK_TEMPLATE
+        basedirs = [d for d in self.extra_template_basedirs if d != FEEDBACK_TEMPLATES]
+        self.extra_template_basedirs = [FEEDBACK_TEMPLATES, *basedirs] + (
+            [] if nbgrader_templates in basedirs else [nbgrader_templates])
+        if nbgrader_templates not in self.extra_template_paths:  # where {% extends 'feedback/index.html.j2' %} is
+            self.extra_template_paths = [*self.extra_template_paths, nbgrader_templates]
+        if not any("template_paths" in self.config.get(name, {}) for name in self.section_names()):
+            self.template_paths = self._template_paths()  # computed once, for the template name set before
 
 
 def _name(step):
