@@ -54,6 +54,20 @@ def test_tensors_round_trip_with_dtype_layout_grad_and_type():
     assert send_and_decode(torch.empty(2, 3, device="meta")).device.type == "meta"
 
 
+@pytest.mark.parametrize("make", [
+    lambda: torch.zeros(1, 5, dtype=torch.int64)[:, -1],  # size 1 with stride 5: "contiguous" to torch
+    lambda: torch.arange(10, dtype=torch.int32)[::3],
+    lambda: torch.arange(24.0).reshape(2, 3, 4)[:, :1, ::2],
+    lambda: torch.tensor([[True, False]]).expand(3, 2),
+])
+def test_views_with_any_strides_round_trip(make):
+    """A correct answer returned `logits.sort(dim=1).indices[:, -1]` for a batch of one and was graded 0."""
+    t = make()
+    found = send_and_decode(t)
+    assert type(found) is torch.Tensor and found.dtype == t.dtype and torch.equal(found, t)
+    assert wire.tensor_bytes(t)[2] == t.contiguous().numpy().tobytes()
+
+
 def test_standard_modules_and_optimizers_arrive_as_real_objects():
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU())
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)

@@ -143,15 +143,26 @@ def signature(obj):
     return None
 
 
-def tensor_bytes(t):
-    """(dtype name, shape, bytes) of a CPU copy of t's values, contiguous."""
+def raw_values(t):
+    """The bytes of t's values, in row-major order, from a CPU copy.
+
+    `contiguous()` is not enough: torch calls a view of size 1 with any stride contiguous (x[:, -1] of a
+    (1, 5) tensor has stride (5,)), and viewing its elements as bytes needs a last stride of 1."""
     import torch
 
+    data = t.detach().cpu().contiguous().reshape(-1)
+    if not data.numel():
+        return b""
+    if data.stride() != (1,):
+        data = torch.empty(data.shape, dtype=data.dtype).copy_(data)
+    return data.view(torch.uint8).numpy().tobytes()
+
+
+def tensor_bytes(t):
+    """(dtype name, shape, bytes) of a CPU copy of t's values, contiguous."""
     if t.device.type == "meta":
         return str(t.dtype).removeprefix("torch."), list(t.shape), b""
-    data = t.detach().cpu().contiguous().reshape(-1)
-    raw = data.view(torch.uint8).numpy().tobytes() if data.numel() else b""
-    return str(t.dtype).removeprefix("torch."), list(t.shape), raw
+    return str(t.dtype).removeprefix("torch."), list(t.shape), raw_values(t)
 
 
 def tensor_from_bytes(dtype, shape, raw):
@@ -378,8 +389,7 @@ class Encoder:
             if t.device.type != "meta":
                 if t.layout != torch.strided or t.is_quantized:
                     raise NotPlain("a tensor of another layout")
-                data = t.cpu().contiguous().reshape(-1)
-                raw = data.view(torch.uint8).numpy().tobytes() if data.numel() else b""
+                raw = raw_values(t)
                 entry.update(stride=list(t.stride()), offset=offset, size=len(raw))
                 parts.append(raw)
                 offset += len(raw)
