@@ -49,6 +49,15 @@ def set_seed(seed):
     np.random.seed(seed)
     torch.manual_seed(seed)
 ''', "expected a torch.Generator, found NoneType"),
+        wrong("one generator kept at module level, reseeded at every call", '''
+_generator = torch.Generator()
+
+def set_seed(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return _generator.manual_seed(seed)
+''', "expected two different generators, found the same object twice"),
         right("the lecture's same_seed, plus a generator made in two steps", '''
 def set_seed(seed):
     torch.backends.cudnn.deterministic = True
@@ -156,6 +165,47 @@ def train_one_epoch(model, loader, loss_fn, optimizer):
         optimizer.step()
     return loss.item()
 ''', "that is the last batch's loss"),
+        wrong("batches not moved to the model's device", '''
+def train_one_epoch(model, loader, loss_fn, optimizer):
+    model.train()
+    total, count = 0.0, 0
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(x)
+        count += len(x)
+    return total / count
+''', "expected every batch on the model's device (here meta), found ['cpu'"),
+        wrong("x moved to the model's device, y left behind", '''
+def train_one_epoch(model, loader, loss_fn, optimizer):
+    device = next(model.parameters()).device
+    model.train()
+    total, count = 0.0, 0
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x.to(device)), y)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(x)
+        count += len(x)
+    return total / count
+''', "Hint: move y as well"),
+        wrong("moves to the notebook's device (the CPU here), not the model's", '''
+def train_one_epoch(model, loader, loss_fn, optimizer):
+    model.train()
+    total, count = 0.0, 0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(x)
+        count += len(x)
+    return total / count
+''', "expected every batch on the model's device (here meta)"),
         right("a detached tensor total, .item() once at the end", '''
 def train_one_epoch(model, loader, loss_fn, optimizer):
     model.train(True)
@@ -205,7 +255,7 @@ def evaluate(model, loader, loss_fn):
         for x, y in val_loader:
             total += loss_fn(model(x), y).item() * len(x)
     return total / len(val_loader.dataset)
-''', "evaluate(...) on 10 samples in batches of 4, 4, 2: expected 10.77"),
+''', "evaluate(...) on 10 samples in batches of 4, 4, 2: expected "),
         wrong("evaluates on the notebook's train_loader", '''
 def evaluate(model, loader, loss_fn):
     model.eval()
@@ -214,7 +264,7 @@ def evaluate(model, loader, loss_fn):
         for x, y in train_loader:
             total += loss_fn(model(x), y).item() * len(x)
     return total / len(train_loader.dataset)
-''', "evaluate(...) on 10 samples in batches of 4, 4, 2: expected 10.77"),
+''', "evaluate(...) on 10 samples in batches of 4, 4, 2: expected "),
         wrong("total += loss: returns a tensor", '''
 def evaluate(model, loader, loss_fn):
     model.eval()
@@ -232,7 +282,26 @@ def evaluate(model, loader, loss_fn):
         for x, y in loader:
             total += loss_fn(model(x), y).item() * len(x)
     return total / len(loader)
-''', "evaluate(...) on 10 samples in batches of 4, 4, 2: expected 10.77"),
+''', "evaluate(...) on 10 samples in batches of 4, 4, 2: expected "),
+        wrong("torch.set_grad_enabled(False) and never turned back on", '''
+def evaluate(model, loader, loss_fn):
+    device = next(model.parameters()).device
+    model.eval()
+    torch.set_grad_enabled(False)
+    total = 0.0
+    for x, y in loader:
+        total += loss_fn(model(x.to(device)), y.to(device)).item() * len(x)
+    return total / len(loader.dataset)
+''', "torch.is_grad_enabled() after evaluate(...): expected True"),
+        wrong("batches not moved to the model's device", '''
+def evaluate(model, loader, loss_fn):
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for x, y in loader:
+            total += loss_fn(model(x), y).item() * len(x)
+    return total / len(loader.dataset)
+''', "expected every batch on the model's device (here meta)"),
         right("inference_mode as a decorator, one loss over all outputs", '''
 @torch.inference_mode()
 def evaluate(model, loader, loss_fn):
@@ -249,7 +318,7 @@ def evaluate(model, loader, loss_fn):
         wrong("returns a tensor, not a number", '''
 def accuracy(logits, labels):
     return (logits.argmax(dim=1) == labels).float().mean()
-''', "expected a Python float, found torch.Tensor"),
+''', "expected a Python float, found torch.Tensor tensor(0.7500). Hint: .item()"),
         wrong("mean() of booleans", '''
 def accuracy(logits, labels):
     return (logits.argmax(dim=1) == labels).mean().item()
@@ -274,6 +343,26 @@ def accuracy(logits, labels):
 def accuracy(logits, labels):
     return np.mean(logits.argmax(dim=1).numpy() == labels.numpy())
 ''', "expected a Python float, found numpy.float64"),
+        wrong("argmax along dim 0: a square batch (B == C) runs without error", '''
+def accuracy(logits, labels):
+    return (logits.argmax(0) == labels).float().mean().item()
+''', "The size of tensor a (3) must match the size of tensor b (4)"),
+        wrong("the last of tied largest values (a flipped argmax)", '''
+def accuracy(logits, labels):
+    c = logits.shape[1]
+    last = c - 1 - logits.flip(1).argmax(dim=1)
+    return (last == labels).float().mean().item()
+''', "rows with tied largest values"),
+        wrong("a row counts as right when the label's logit is one of the largest", '''
+def accuracy(logits, labels):
+    largest = logits.max(dim=1, keepdim=True).values
+    return (logits.gather(1, labels.unsqueeze(1)) == largest).float().mean().item()
+''', "rows with tied largest values"),
+        right("hits counted in Python, divided by B", '''
+def accuracy(logits, labels):
+    predicted = logits.detach().argmax(dim=1).tolist()
+    return sum(p == t for p, t in zip(predicted, labels.tolist())) / len(predicted)
+'''),
         right("torch.max's indices, float() of the count over the batch size", '''
 def accuracy(logits, labels):
     predicted = torch.max(logits.detach(), 1).indices
@@ -335,6 +424,25 @@ def predict(model, dataset, batch_size):
     with torch.no_grad():
         return torch.cat([model(x).argmax(1) for x in DataLoader(dataset, batch_size=batch_size)])
 ''', "expected shape (10, 2), found (10,)"),
+        wrong("DataLoader without batch_size: batches of one", '''
+def predict(model, dataset, batch_size):
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(x) for x in DataLoader(dataset)])
+''', "the sizes of the batches predict(model, dataset, 4) ran: expected [4, 4, 2], found [1, 1"),
+        wrong("torch.set_grad_enabled(False) left off after the call", '''
+def predict(model, dataset, batch_size):
+    device = next(model.parameters()).device
+    model.eval()
+    torch.set_grad_enabled(False)
+    return torch.cat([model(x.to(device)).cpu() for x in DataLoader(dataset, batch_size=batch_size)])
+''', "torch.is_grad_enabled() after predict(...): expected True"),
+        wrong("batches not moved to the model's device", '''
+def predict(model, dataset, batch_size):
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(x).cpu() for x in DataLoader(dataset, batch_size=batch_size)])
+''', "expected every batch on the model's device (here meta)"),
         right("inference_mode, batches sliced by hand", '''
 def predict(model, dataset, batch_size):
     model.train(False)
@@ -490,7 +598,7 @@ class EarlyStopping:
             self.waited += 1
         return self.waited >= self.patience
 ''', "best_epoch: expected 1, found 2"),
-        right("cloned tensors, and the epochs since the best", '''
+        wrong("epochs since the best epoch: fails while no epoch has improved (best_epoch is None)", '''
 class EarlyStopping:
     def __init__(self, patience):
         self.patience = patience
@@ -507,8 +615,8 @@ class EarlyStopping:
             self.best_epoch = epoch
             self.best_state = {name: t.detach().clone() for name, t in model.state_dict().items()}
         return epoch - self.best_epoch >= self.patience
-'''),
-        right("a deep copy of the whole model", '''
+''', "unsupported operand type(s) for -: 'int' and 'NoneType'"),
+        wrong("a deep copy of the whole model, epochs since the best: fails before any improvement", '''
 class EarlyStopping:
     def __init__(self, patience):
         self.patience, self.history = patience, []
@@ -520,6 +628,99 @@ class EarlyStopping:
             self.best_loss, self.best_epoch = val_loss, len(self.history) - 1
             self.best_state = copy.deepcopy(model).state_dict()
         return len(self.history) - 1 - self.best_epoch >= self.patience
+''', "unsupported operand type(s) for -: 'int' and 'NoneType'"),
+        wrong("min_delta=1e-4: a small improvement is not counted", '''
+class EarlyStopping:
+    def __init__(self, patience):
+        self.patience = patience
+        self.best_loss = math.inf
+        self.best_epoch = None
+        self.best_state = None
+        self.epoch = -1
+        self.waited = 0
+
+    def step(self, val_loss, model):
+        self.epoch += 1
+        if val_loss < self.best_loss - 1e-4:
+            self.best_loss, self.best_epoch = val_loss, self.epoch
+            self.best_state = copy.deepcopy(model.state_dict())
+            self.waited = 0
+        else:
+            self.waited += 1
+        return self.waited >= self.patience
+''', "any smaller loss is"),
+        wrong("not (val_loss >= best): nan counts as an improvement", '''
+class EarlyStopping:
+    def __init__(self, patience):
+        self.patience = patience
+        self.best_loss = math.inf
+        self.best_epoch = None
+        self.best_state = None
+        self.epoch = -1
+        self.waited = 0
+
+    def step(self, val_loss, model):
+        self.epoch += 1
+        if not val_loss >= self.best_loss:
+            self.best_loss, self.best_epoch = val_loss, self.epoch
+            self.best_state = copy.deepcopy(model.state_dict())
+            self.waited = 0
+        else:
+            self.waited += 1
+        return self.waited >= self.patience
+''', "inf and nan never are"),
+        wrong("the first epoch is always the best (best_loss starts at the first loss)", '''
+class EarlyStopping:
+    def __init__(self, patience):
+        self.patience = patience
+        self.best_loss = math.inf
+        self.best_epoch = None
+        self.best_state = None
+        self.epoch = -1
+        self.waited = 0
+
+    def step(self, val_loss, model):
+        self.epoch += 1
+        if self.epoch == 0 or val_loss < self.best_loss:
+            self.best_loss, self.best_epoch = val_loss, self.epoch
+            self.best_state = copy.deepcopy(model.state_dict())
+            self.waited = 0
+        else:
+            self.waited += 1
+        return self.waited >= self.patience
+''', "step's answers for losses [nan, inf] with patience 2"),
+        right("cloned tensors, epochs counted since the last improvement or the start", '''
+class EarlyStopping:
+    def __init__(self, patience):
+        self.patience = patience
+        self.best_loss = float("inf")
+        self.best_epoch = None
+        self.best_state = None
+        self.epochs_seen = 0
+        self.last_improvement = -1
+
+    def step(self, val_loss, model):
+        epoch = self.epochs_seen
+        self.epochs_seen += 1
+        if val_loss < self.best_loss:
+            self.best_loss = val_loss
+            self.best_epoch = self.last_improvement = epoch
+            self.best_state = {name: t.detach().clone() for name, t in model.state_dict().items()}
+        return epoch - self.last_improvement >= self.patience
+'''),
+        right("a deep copy of the whole model; a history of losses", '''
+class EarlyStopping:
+    def __init__(self, patience):
+        self.patience, self.history = patience, []
+        self.best_loss, self.best_epoch, self.best_state = math.inf, None, None
+
+    def step(self, val_loss, model):
+        self.history.append(val_loss)
+        if val_loss < self.best_loss:
+            self.best_loss, self.best_epoch = val_loss, len(self.history) - 1
+            self.best_state = copy.deepcopy(model).state_dict()
+        start = -1 if self.best_epoch is None else self.best_epoch
+        return len(self.history) - 1 - start >= self.patience
 '''),
     ],
     "07": [
@@ -591,6 +792,72 @@ def train_digits(train_set, config):
             optimizer.step()
     return model
 ''', "expected target dtype to be Long or Byte, but got Float"),
+        wrong("no shuffling: the loader deals the samples in order", '''
+def train_digits(train_set, config):
+    torch.manual_seed(config["seed"])
+    loader = DataLoader(train_set, batch_size=config["batch_size"])
+    model = nn.Sequential(nn.Linear(64, config["hidden"]), nn.ReLU(), nn.Linear(config["hidden"], 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=config["lr"])
+    for epoch in range(config["num_epochs"]):
+        for x, y in loader:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    return model
+''', "expected a shuffled order"),
+        wrong("batch size hard-coded to 32", '''
+def train_digits(train_set, config):
+    torch.manual_seed(config["seed"])
+    loader = DataLoader(train_set, batch_size=32, shuffle=True)
+    model = nn.Sequential(nn.Linear(64, config["hidden"]), nn.ReLU(), nn.Linear(config["hidden"], 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=config["lr"])
+    for epoch in range(config["num_epochs"]):
+        for x, y in loader:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    return model
+''', "expected batches of config['batch_size'] = 24"),
+        wrong("learning rate hard-coded to 0.01", '''
+def train_digits(train_set, config):
+    torch.manual_seed(config["seed"])
+    loader = DataLoader(train_set, batch_size=config["batch_size"], shuffle=True)
+    model = nn.Sequential(nn.Linear(64, config["hidden"]), nn.ReLU(), nn.Linear(config["hidden"], 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    for epoch in range(config["num_epochs"]):
+        for x, y in loader:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    return model
+''', "the logits after changing config['lr'] alone"),
+        wrong("a fixed seed of 0 instead of config['seed']", '''
+def train_digits(train_set, config):
+    torch.manual_seed(0)
+    loader = DataLoader(train_set, batch_size=config["batch_size"], shuffle=True,
+                        generator=torch.Generator().manual_seed(0))
+    model = nn.Sequential(nn.Linear(64, config["hidden"]), nn.ReLU(), nn.Linear(config["hidden"], 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=config["lr"])
+    for epoch in range(config["num_epochs"]):
+        for x, y in loader:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    return model
+''', "the logits after changing config['seed'] alone"),
+        wrong("one epoch fewer (range(1, num_epochs))", '''
+def train_digits(train_set, config):
+    torch.manual_seed(config["seed"])
+    loader = DataLoader(train_set, batch_size=config["batch_size"], shuffle=True)
+    model = nn.Sequential(nn.Linear(64, config["hidden"]), nn.ReLU(), nn.Linear(config["hidden"], 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=config["lr"])
+    for epoch in range(1, config["num_epochs"]):
+        for x, y in loader:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    return model
+''', "samples drawn from train_set: expected at least"),
         right("uses set_seed and train_one_epoch from Exercises 1 and 2; a linear model", '''
 def train_digits(train_set, config):
     generator = set_seed(config["seed"])
