@@ -219,6 +219,19 @@ def count_trainable(model):
 def count_trainable(model):
     return torch.tensor([p.numel() for p in model.parameters() if p.requires_grad]).sum()
 ''', "expected a Python int, found torch.Tensor"),
+        wrong("parameters(recurse=False) of every module: a tied weight counts twice", '''
+def count_trainable(model):
+    return sum(p.numel() for m in model.modules() for p in m.parameters(recurse=False) if p.requires_grad)
+''', "count_trainable(TiedAutoencoder(3, 2)), scale trainable: expected 30, found 34"),
+        wrong("sums over model.children(): misses a parameter of the module itself", '''
+def count_trainable(model):
+    return sum(p.numel() for child in model.children() for p in child.parameters() if p.requires_grad)
+''', "count_trainable(TiedAutoencoder(3, 2)), scale trainable"),
+        right("a dict keyed by id keeps each parameter once", '''
+def count_trainable(model):
+    unique = {id(p): p for p in model.parameters() if p.requires_grad}
+    return sum(p.numel() for p in unique.values())
+'''),
         right("multiply by the requires_grad flag", '''
 def count_trainable(model):
     return sum(p.numel() * p.requires_grad for p in model.parameters())
@@ -350,6 +363,45 @@ def predict(model, x):
 def predict(model, x):
     return model(x).detach()
 ''', "call model.eval() first"),
+        wrong("eval() only on the Dropout and BatchNorm layers of a Sequential", '''
+def predict(model, x):
+    for layer in model:
+        if isinstance(layer, (nn.Dropout, nn.BatchNorm1d)):
+            layer.eval()
+    with torch.no_grad():
+        return model(x)
+''', "object is not iterable"),
+        wrong("model.training = False does not reach the layers", '''
+def predict(model, x):
+    model.training = False
+    with torch.no_grad():
+        return model(x)
+''', "call model.eval() first"),
+        wrong("freezes the model with requires_grad_(False)", '''
+def predict(model, x):
+    model.eval()
+    model.requires_grad_(False)
+    with torch.no_grad():
+        return model(x)
+''', "do not freeze the model to predict"),
+        wrong("eval() and detach(): the forward pass is still recorded", '''
+def predict(model, x):
+    model.eval()
+    return model(x).detach()
+''', "gradient recording during the forward pass of predict: expected off"),
+        wrong("torch.set_grad_enabled(False) and never back on", '''
+def predict(model, x):
+    model.eval()
+    torch.set_grad_enabled(False)
+    return model(x)
+''', "torch.is_grad_enabled() after predict: expected True"),
+        right("train(False) on every module, set_grad_enabled as a context manager", '''
+def predict(model, x):
+    for module in model.modules():
+        module.train(False)
+    with torch.set_grad_enabled(False):
+        return model(x)
+'''),
         right("train(False) and inference_mode", '''
 def predict(model, x):
     model.train(False)
