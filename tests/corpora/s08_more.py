@@ -574,7 +574,7 @@ def infer(model, x):
     torch.set_grad_enabled(True)
     model.train(was_training)
     return out
-''', "gradient recording off): torch.is_grad_enabled() after the call: expected False (as before the call), found True"),
+''', "recording off): torch.is_grad_enabled() after the call: expected False (as before the call), found True"),
         wrong("freezes the parameters instead of using no_grad", '''
 def infer(model, x):
     was_training = model.training
