@@ -11,6 +11,7 @@
     steps       nbgrader extension points: the sandboxed Execute step, feedback without hidden tests
     autograde   `grading/autograde ASSIGNMENT`: a whole class, in parallel, with report and feedback
     report      grades CSV, per-exercise plot and the HTML report
+    release     `grading/release-feedback`: feedback through the exchange, or listed to hand back (LMS, by hand)
     lms         `grading/export-canvas`: the gradebook as a CSV for an LMS's (Canvas's) gradebook import
     late        the late-submission penalty nbgrader applies (a LateSubmissionPlugin: a share per day late)
 """

@@ -125,6 +125,26 @@ def allowed_roots():
     return sorted(r for r in roots if not any(r != q and r.startswith(q + "/") for q in roots))
 
 
+def aliases():
+    """[(real path, path as this interpreter names it)] where the two differ: a .venv reached through a
+    symbolic link (a checkout's `.venv -> /elsewhere/.venv`) imports from the path it was started with, so
+    the allowed folder is also bound there (read-only, like every root)."""
+    import site
+
+    seen = [sys.prefix, sys.exec_prefix, os.path.dirname(sys.executable)]
+    seen += [entry for entry in list(sys.path) + site.getsitepackages() if entry]
+    roots = allowed_roots()
+    found = []
+    for path in seen:
+        path = os.path.abspath(path)
+        real = os.path.realpath(path)
+        if real != path and os.path.isdir(real) and any(real == r or real.startswith(r + "/") for r in roots) \
+                and (real, path) not in found:
+            found.append((real, path))
+    # An alias inside another is covered by it.
+    return [(real, path) for real, path in found if not any(path.startswith(other + "/") for _, other in found)]
+
+
 def _bind(source, target, flags=MS_RDONLY | MS_NOSUID | MS_NODEV):
     if os.path.isdir(source):
         os.makedirs(target, exist_ok=True)
@@ -156,6 +176,9 @@ def enter(root, scratch, pid_namespace):
     for path in allowed_roots():
         if not os.path.exists(root + path) or not os.path.ismount(root + path):
             _bind(path, root + path)
+    for real, path in aliases():
+        if not os.path.exists(root + path) or not os.path.ismount(root + path):
+            _bind(real, root + path)
     os.makedirs(root + "/dev", exist_ok=True)
     _mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=64k")
     for name in DEVICES:
