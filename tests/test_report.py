@@ -236,7 +236,8 @@ def test_the_csv_holds_the_same_facts(rendered):
         "not_answered", "failing", "reasons"]
     assert [line["student"] for line in table] == [report.shown_id(row.student) for row in rows]
     for line, row in zip(table, rows):
-        assert float(line["score"]) == max(0.0, row.raw - row.penalty) and float(line["max_score"]) == 36
+        assert float(line["score"]) == pytest.approx(max(0.0, row.raw - row.penalty))
+        assert float(line["max_score"]) == 36
         assert (float(line["seconds_late"]), float(line["penalty"])) == truth["late"][row.student]
         assert sum(float(line[report.column_of(cell)]) for cell in row.cells) == row.raw
         assert line["not_answered"].split() == row.not_answered
@@ -333,8 +334,8 @@ class TestRealClass:  # a class of its own: pytest-xdist's loadscope runs it bes
                 line = table[student]
                 penalty = submission.late_submission_penalty or 0.0
                 assert float(line["seconds_late"]) == submission.total_seconds_late == seconds, line
-                assert float(line["penalty"]) == penalty
-                assert float(line["score"]) == max(0.0, submission.score - penalty), line
+                assert float(line["penalty"]) == pytest.approx(penalty)
+                assert float(line["score"]) == pytest.approx(max(0.0, submission.score - penalty)), line
                 assert float(line["max_score"]) == submission.max_score
                 for grade in (g for nb in submission.notebooks for g in nb.grades):
                     assert float(line[report.column_of(grade.name)]) == (grade.score or 0.0)

@@ -305,8 +305,8 @@ class Log:
             writer.writerow(["student", "score", "max_score", "seconds_late", "penalty", *columns,
                              "not_answered", "failing", "reasons"])
             for row in rows:
-                writer.writerow([shown_id(row.student), row.total, row.maximum, round(row.seconds_late),
-                                 row.penalty, *(row.cells.get(cell, (0.0, 0.0))[0] for cell in order),
+                writer.writerow([shown_id(row.student), round(row.total, 6), row.maximum, round(row.seconds_late),
+                                 round(row.penalty, 6), *(row.cells.get(cell, (0.0, 0.0))[0] for cell in order),
                                  " ".join(row.not_answered), " | ".join(failure_text(f) for f in row.failing),
                                  " | ".join(row.reasons)])
 
