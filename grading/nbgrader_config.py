@@ -62,6 +62,17 @@ c.Execute.timeout = 60
 # and with tests that learner code cannot rig. nbgrader's own steps around it stay.
 c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# `nbgrader export` (nbgrader's own layout: a row per learner and assignment) writes exports/, beside
+# grading/export-canvas's canvas.csv; reports/ASSIGNMENT/grades.csv is grading/autograde's, per assignment.
+c.ExportPlugin.to = os.path.join(here, "exports", "nbgrader_grades.csv")
+os.makedirs(os.path.join(here, "exports"), exist_ok=True)
+
+# Files from an LMS: `nbgrader zip_collect 01_tensors` reads what Canvas's "Download Submissions" gives
+# (a zip placed in downloaded/01_tensors/archive/), whose files are named
+# lastfirst[_LATE]_USERID_SUBMISSIONID_NAME[-N].ipynb: the learner id becomes Canvas's numeric user id.
+c.FileNameCollectorPlugin.named_regexp = (
+    r"(?i).*/[^/]*?(?:_late)?_(?P<student_id>\d+)_\d+_(?P<file_id>[^/]+?)(?:-\d+)?\.ipynb$")
+
 # Deadlines: a due date per assignment (`nbgrader db assignment add 01_tensors --duedate "..."`) and this
 # penalty per started day late (nbgrader's AssignLatePenalties step above applies it; 0 turns it off).
 c.AssignLatePenalties.plugin_class = PerDayPenalty

@@ -60,8 +60,7 @@ def start_lab(tmp_path_factory, root_dir=None):
         [str(course.ROOT / "course"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
          f"--IdentityProvider.token={TOKEN}", f"--LabApp.workspaces_dir={tmp_path_factory.mktemp('workspaces')}",
          f"--LabApp.user_settings_dir={settings}"]
-        + ([f"--ServerApp.root_dir={root_dir}"] if root_dir else [])
-        + (["--allow-root"] if os.geteuid() == 0 else []),
+        + ([f"--ServerApp.root_dir={root_dir}"] if root_dir else []),  # as root too: ./course lab allows it
         env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"},  # the tests' Agg would hide the plots
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
