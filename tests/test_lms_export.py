@@ -27,6 +27,7 @@ def make_gradebook(root):
         gb.update_or_create_student("ada", first_name="Ada", last_name="Lovelace", lms_user_id="4711")
         gb.update_or_create_student("=cmd|' /C calc'!A0")
         gb.update_or_create_student("nobody")
+        gb.update_or_create_student("4712")  # a Canvas user id, as zip_collect names learners
         for student, scores in [("ada", {"ex01-visible": 1, "ex01-hidden": 2, "ex02-visible": 1, "ex02-hidden": 2}),
                                 ("=cmd|' /C calc'!A0", {"ex01-visible": 1, "ex01-hidden": 2})]:
             submission = gb.add_submission("01_tensors", student)
@@ -47,7 +48,7 @@ def test_canvas_layout_totals_penalties_and_exercises(tmp_path):
     root = tmp_path / "course"
     make_gradebook(root)
     to = tmp_path / "canvas.csv"
-    assert lms.export(f"sqlite:///{root / 'gradebook.db'}", "pytorch-course", str(to), exercises=True) == 3
+    assert lms.export(f"sqlite:///{root / 'gradebook.db'}", "pytorch-course", str(to), exercises=True) == 4
     header, points, *learners = read(to)
     assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "00_intro", "00_intro ex01",
                       "00_intro ex02", "01_tensors", "01_tensors ex01", "01_tensors ex02"]
@@ -57,7 +58,8 @@ def test_canvas_layout_totals_penalties_and_exercises(tmp_path):
     assert rows["'=cmd|' /C calc'!A0"][5:] == ["0", "0", "0", "2.7", "3", "0"]
     assert rows["ada"][:5] == ["Lovelace, Ada", "4711", "", "ada", ""]
     assert rows["ada"][5:] == ["0", "0", "0", "6", "3", "3"]
-    assert rows["nobody"][5:] == ["0"] * 6
+    assert rows["nobody"][5:] == ["0"] * 6 and rows["nobody"][1] == ""
+    assert rows["4712"][:5] == ["4712", "4712", "", "4712", ""]
 
 
 def test_the_command_readme_shows_writes_the_file(tmp_path):
@@ -67,7 +69,7 @@ def test_the_command_readme_shows_writes_the_file(tmp_path):
                             timeout=300)
     assert result.returncode == 0, result.stderr
     header, points, *learners = read(root / "exports" / "canvas.csv")
-    assert header[5:] == ["00_intro", "01_tensors"] and len(learners) == 3
+    assert header[5:] == ["00_intro", "01_tensors"] and len(learners) == 4
     result = subprocess.run([str(GRADING / "export-canvas"), "--course", str(tmp_path)], capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 2 and "not an nbgrader course folder" in result.stderr

@@ -6,7 +6,9 @@ ID, SIS User ID, SIS Login ID and Section, then one column per assignment
 "Points Possible", with each column's maximum. Here:
 
     Student          "Last, First" from nbgrader's gradebook, or the learner id
-    ID               the gradebook's lms_user_id (Canvas's user id), when set
+    ID               the gradebook's lms_user_id (Canvas's user id), when set; else
+                     the learner id when it is a number (what `nbgrader zip_collect`
+                     takes from Canvas's file names, with this course's config)
     SIS User ID      empty
     SIS Login ID     the nbgrader learner id (the folder name under submitted/)
     Section          empty
@@ -75,7 +77,8 @@ def rows(gradebook, exercises=False):
             values.append(round(total, 2))
             for exercise in parts.get(assignment.name, []):
                 values.append(round(per[exercise], 2))
-        out.append([_cell(shown), _cell(student.lms_user_id), "", _cell(student.id), "",
+        lms_id = student.lms_user_id or (student.id if student.id.isdigit() else "")
+        out.append([_cell(shown), _cell(lms_id), "", _cell(student.id), "",
                     *(f"{v:g}" for v in values)])
     header = IDENTITY + [_cell(c) for c in columns]
     points = ["Points Possible", "", "", "", "", *(f"{p:g}" for p in possible)]
