@@ -50,8 +50,13 @@ def snapshots(assignment):
 
 def run_exercise(assignment, number, answer_code):
     """Run an answer and the exercise's tests; return None if they pass, else the failure text."""
+    import torch
+
     exercise = source_exercises(assignment)[number]
     namespace = dict(snapshots(assignment)[number])
+    # Process-wide state an answer may change (a kernel would keep it, but the next answer here is another
+    # learner's): gradient recording and the default dtype.
+    grad, dtype = torch.is_grad_enabled(), torch.get_default_dtype()
     try:
         # An answer's own warnings are part of the answer, not of this test run.
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
@@ -61,4 +66,7 @@ def run_exercise(assignment, number, answer_code):
             exec(compile(exercise.hidden, f"<ex{number}-hidden>", "exec"), namespace)
     except Exception as error:  # any failure of the tests counts as a rejection
         return "".join(traceback.format_exception_only(type(error), error))
+    finally:
+        torch.set_grad_enabled(grad)
+        torch.set_default_dtype(dtype)
     return None
