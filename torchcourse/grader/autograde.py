@@ -624,7 +624,8 @@ class Grading:
                 penalty = submission.late_submission_penalty or 0
                 text = f"{round(submission.score - penalty, 2):g}/{submission.max_score:g}"
                 if submission.total_seconds_late > 0:
-                    text += f", late by {submission.total_seconds_late / 3600:.1f} h: -{penalty:g} points"
+                    text += f", late by {submission.total_seconds_late / 3600:.1f} h: " + (
+                        f"-{penalty:g} points" if penalty else "no penalty")
                 return text
         except Exception:  # no submission row (the grader failed before making one)
             return "no score"
