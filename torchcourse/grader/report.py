@@ -170,10 +170,24 @@ class Row:
         if self.not_answered:
             parts.append("not answered: " + ", ".join(self.not_answered))
         if self.failing:
-            parts.append("failing: " + ", ".join(f.cell for f in self.failing))
+            parts.append("failing: " + ", ".join(self.failing_short()))
         if not parts:
             parts.append("all tests passed" if self.cells else "no grades recorded")
         return shown("; ".join(parts), MAX_SUMMARY)
+
+    def failing_short(self):
+        """The failing test cells, an exercise whose every test cell failed by its name alone (ex03)."""
+        failed = [f.cell for f in self.failing]
+        short = []
+        for cell in failed:
+            exercise = exercise_of(cell)
+            mine = [c for c in self.cells if exercise_of(c) == exercise]
+            if len(mine) > 1 and all(c in failed for c in mine):
+                if exercise not in short:
+                    short.append(exercise)
+            else:
+                short.append(cell)
+        return short
 
     def details(self):
         """Everything behind the summary, each item cut, MAX_DETAILS characters in all."""
@@ -332,7 +346,8 @@ class Log:
         for i, kind in enumerate(kinds):
             x = [j + (i - (len(kinds) - 1) / 2) * width for j in range(len(exercises))]
             share = [100 * s.passed.get(kind, 0) / s.graded if s.graded else 0 for s in stats.values()]
-            right.bar(x, share, width=width, color=colors[kind], label=f"passed {kind} tests")
+            right.bar(x, share, width=width, color=colors[kind],
+                      label="passed all tests" if kind == "tests" else f"passed {kind} tests")
         right.set_xticks(range(len(exercises)), exercises, rotation=45 if len(exercises) > 14 else 0, fontsize=8)
         right.set_ylim(0, 100)
         right.set_ylabel("% of learners")
@@ -363,7 +378,8 @@ class Log:
                  ".warning{background:#c62828;color:white;padding:.6em;font-size:1.1em}"
                  ".n{text-align:right;white-space:nowrap}.ex th{background:#eef3f8;border-top:2px solid #90a4ae}"
                  ".msg{max-width:60em;overflow-wrap:anywhere}.why{max-width:60em;overflow-wrap:anywhere}"
-                 "summary{cursor:pointer}.na{color:#777}</style>",
+                 "summary{cursor:pointer}.na{color:#777}"
+                 ".line{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:60em}</style>",
                  f"<h1>{e(self.assignment)}: grading report</h1>", warning,
                  f'<p>{e(summary)} Isolation: {e(", ".join(self.layers) or "none")} (<a href="#isolation">'
                  'details</a>).</p>',
@@ -391,13 +407,14 @@ class Log:
             lines.append("</tbody>")
         lines.append("</table>")
         lines.append('<h2 id=learners>Learners</h2><table id=rows><tr><th>learner</th><th class=n>score</th>'
-                     '<th>late</th><th>reason (click for details)</th></tr>')
+                     '<th>late</th><th>reason (ex03: all its tests failed; click for details)</th></tr>')
         for row in rows:
             details = row.details()
-            why = e(row.summary())
+            line = e(row.summary())
+            why = f"<div class=line>{line}</div>"
             if details and (len(details) > 1 or details[0] != row.summary()):
                 items = "".join(f"<li>{e(item)}</li>" for item in details)
-                why = f"<details><summary>{why}</summary><ul>{items}</ul></details>"
+                why = f'<details><summary class=line title="{line}">{line}</summary><ul>{items}</ul></details>'
             score = f"{row.total:g} / {row.maximum:g}" if not row.refused else f"0 / {row.maximum:g}"
             lines.append(f"<tr><td>{e(shown_id(row.student))}</td><td class=n>{score}</td>"
                          f"<td>{e(row.late())}</td><td class=why>{why}</td></tr>")
