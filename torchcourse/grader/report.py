@@ -137,15 +137,6 @@ class Row:
         return max(0.0, self.raw - self.penalty)
 
     @cached_property
-    def per(self):
-        """{exercise: (score, max)}."""
-        per = defaultdict(lambda: [0.0, 0.0])
-        for cell, (score, most) in self.cells.items():
-            per[exercise_of(cell)][0] += score
-            per[exercise_of(cell)][1] += most
-        return {k: tuple(v) for k, v in per.items()}
-
-    @cached_property
     def not_answered(self):
         """Exercises where a test failed on the released stub (the solution cell was left as it came)."""
         return sorted({exercise_of(f.cell) for f in self.failures if unanswered(f)})
