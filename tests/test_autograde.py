@@ -21,7 +21,7 @@ AUTOGRADE = GRADING / "autograde"
 ISOLATED = os.geteuid() == 0
 LEARNERS = [name for name in hostile.CLASS if ISOLATED or name not in hostile.NEEDS_ISOLATION]
 LIMITS = """
-c.SandboxedExecute.cell_seconds = 3
+c.SandboxedExecute.cell_seconds = 6  # room for a loaded 2-core CI machine: a hidden test cell can take 3 s there
 c.SandboxedExecute.total_seconds = 120
 c.SandboxedExecute.memory_mb = 1024
 """
