@@ -60,6 +60,18 @@ def test_hidden_delimiters_come_from_nbgrader_config():
     assert [c["hidden"] for c in steps.plain_cells(nb)] == [False, False, False]
 
 
+def test_reading_the_delimiters_from_a_whole_course_config_warns_about_nothing(caplog):
+    """The course's config holds options for many steps; reading two of them must not log a warning per option
+    ("Config option `display_data_priority` not recognized by `ClearHiddenTests`", once per feedback)."""
+    from torchcourse.grader.autograde import load_course
+
+    config, _, _ = load_course(str(GRADING))
+    config.Preprocessor.display_data_priority = ["text/plain"]
+    with caplog.at_level("DEBUG"):
+        assert cells.hidden_delimiters(config) == ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+    assert not [r for r in caplog.records if "not recognized" in r.getMessage()]
+
+
 def test_hide_hidden_tests_reads_its_own_config():
     config = Config()
     config.ClearHiddenTests.begin_test_delimeter = "BEGIN SECRET TESTS"

@@ -36,10 +36,12 @@ def hidden_delimiters(config=None):
     """(begin, end) of hidden-test blocks as nbgrader's ClearHiddenTests is configured in `config`."""
     if config is None:
         return DEFAULT_DELIMITERS
-    from nbgrader.preprocessors import ClearHiddenTests
-
-    step = ClearHiddenTests(config=config)
-    return (step.begin_test_delimeter or DEFAULT_DELIMITERS[0], step.end_test_delimeter or DEFAULT_DELIMITERS[1])
+    # Read from the config rather than by making the step: a ClearHiddenTests made from a whole course's
+    # config warns about every option meant for other preprocessors (display_data_priority, ...).
+    section = config.get("ClearHiddenTests", {}) if hasattr(config, "get") else {}
+    begin, end = section.get("begin_test_delimeter"), section.get("end_test_delimeter")
+    return (begin if isinstance(begin, str) and begin else DEFAULT_DELIMITERS[0],
+            end if isinstance(end, str) and end else DEFAULT_DELIMITERS[1])
 
 
 def _source(source):
