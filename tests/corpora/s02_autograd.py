@@ -432,8 +432,64 @@ def silu_grad(x):
     s = torch.special.expit(x)
     return s + x * s * (1 - s)
 '''),
+        wrong("torch.autograd.grad instead of a formula", '''
+def silu_grad(x):
+    with torch.enable_grad():
+        t = x.detach().requires_grad_()
+        return torch.autograd.grad(torch.nn.functional.silu(t).sum(), t)[0]
+''', "with autograd switched off: expected a formula written by hand, but it recorded operations for a backward"),
+        wrong("backward() on a copy, then its .grad", '''
+def silu_grad(x):
+    with torch.enable_grad():
+        t = x.detach().clone().requires_grad_(True)
+        (t * torch.sigmoid(t)).sum().backward()
+    return t.grad
+''', "but it recorded operations for a backward pass (a tensor that requires grad)"),
+        wrong("torch.func.grad of silu, element by element", '''
+def silu_grad(x):
+    silu = lambda t: torch.nn.functional.silu(t)
+    return torch.vmap(torch.func.grad(silu))(x.reshape(-1)).reshape(x.shape)
+''', "expected a formula written by hand, but it called torch.func.grad"),
+        wrong("forward-mode AD with a dual tensor", '''
+import torch.autograd.forward_ad as fwAD
+
+
+def silu_grad(x):
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(x, torch.ones_like(x))
+        return fwAD.unpack_dual(torch.nn.functional.silu(dual)).tangent
+''', "but it called torch.autograd.forward_ad.make_dual"),
     ],
     "07": [
+        wrong("set_grad_enabled(False) for the update leaves recording off", '''
+def fit_line(x, y, lr, num_steps):
+    w = torch.zeros((), dtype=x.dtype, device=x.device, requires_grad=True)
+    b = torch.zeros((), dtype=x.dtype, device=x.device, requires_grad=True)
+    for _ in range(num_steps):
+        torch.set_grad_enabled(True)
+        ((w * x + b - y) ** 2).mean().backward()
+        torch.set_grad_enabled(False)
+        w -= lr * w.grad
+        b -= lr * b.grad
+        w.grad = None
+        b.grad = None
+    return w.detach(), b.detach()
+''', "torch.is_grad_enabled() after fit_line(x, y, 0.1, 2): expected True (recording on, as before the call), "
+           "found False"),
+        wrong("recording switched off to return tensors that do not require grad", '''
+def fit_line(x, y, lr, num_steps):
+    w = torch.zeros((), dtype=x.dtype, device=x.device, requires_grad=True)
+    b = torch.zeros((), dtype=x.dtype, device=x.device, requires_grad=True)
+    for _ in range(num_steps):
+        ((w * x + b - y) ** 2).mean().backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad = None
+        b.grad = None
+    torch.set_grad_enabled(False)
+    return w.clone(), b.clone()
+''', "torch.is_grad_enabled() after fit_line(x, y, 0.1, 2): expected True"),
         wrong("gradients never cleared", '''
 def fit_line(x, y, lr, num_steps):
     w = torch.zeros((), dtype=x.dtype, device=x.device, requires_grad=True)
