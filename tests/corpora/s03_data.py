@@ -142,7 +142,7 @@ class TabularDataset(Dataset):
             return self.x[i]
         return self.x[i], self.y[i]
 '''),
-        right("keeps NumPy arrays and converts one sample at a time", '''
+        wrong("keeps NumPy arrays and converts one sample at a time", '''
 class TabularDataset(Dataset):
     def __init__(self, features, targets=None):
         self.features = np.asarray(features, dtype=np.float32)
@@ -156,7 +156,36 @@ class TabularDataset(Dataset):
         if self.targets is None:
             return x
         return x, torch.tensor(int(self.targets[index]))
-'''),
+''', "expected only indexing of tensors made in __init__, found calls to ['torch.from_numpy', 'torch.tensor']"),
+        wrong("torch.tensor at every read", '''
+class TabularDataset(Dataset):
+    def __init__(self, features, targets=None):
+        self.features, self.targets = features, targets
+        self.y = targets
+
+    def __len__(self):
+        return len(self.features)
+
+    def __getitem__(self, i):
+        x = torch.tensor(self.features[i], dtype=torch.float32)
+        if self.targets is None:
+            return x
+        return x, torch.tensor(self.targets[i], dtype=torch.int64)
+''', "expected only indexing of tensors made in __init__, found calls to ['torch.tensor'] while reading"),
+        wrong("from_numpy once, but the dtypes converted at every read", '''
+class TabularDataset(Dataset):
+    def __init__(self, features, targets=None):
+        self.x = torch.from_numpy(features)
+        self.y = None if targets is None else torch.from_numpy(targets)
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        if self.y is None:
+            return self.x[i].float()
+        return self.x[i].float(), self.y[i].long()
+''', "after features changed: expected values"),
         right("a has_targets flag and .float() / .long()", '''
 class TabularDataset(Dataset):
     def __init__(self, features, targets=None):
@@ -173,6 +202,19 @@ class TabularDataset(Dataset):
 '''),
     ],
     "02": [
+        wrong("the parts' index lists, not the parts", '''
+def split_dataset(dataset, fractions, seed):
+    parts = random_split(dataset, fractions, generator=torch.Generator().manual_seed(seed))
+    return [list(part.indices) for part in parts]
+''', "these look like indices: return the datasets themselves"),
+        wrong("a shuffled index tensor cut in pieces", '''
+def split_dataset(dataset, fractions, seed):
+    n = len(dataset)
+    sizes = [int(f * n) for f in fractions]
+    sizes[0] += n - sum(sizes)
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return list(torch.split(order, sizes))
+''', "these look like indices: return the datasets themselves"),
         wrong("lengths from int(n * fraction) do not add up", '''
 def split_dataset(dataset, fractions, seed):
     n = len(dataset)
@@ -427,6 +469,20 @@ def pad_collate(sequences, padding_value=0):
         padded[i, :len(s)] = s
     return padded.to(sequences[0].dtype), lengths
 ''', "padded for pad_collate of lengths"),
+        wrong("pads in float64, then converts back: ids above 2**53 are rounded", '''
+def pad_collate(sequences, padding_value=0):
+    p = torch.nn.utils.rnn.pad_sequence([s.double() for s in sequences], batch_first=True,
+                                        padding_value=padding_value)
+    return p.to(sequences[0].dtype), torch.tensor([len(s) for s in sequences])
+''', "int64 from 2**62 to 2**63 - 1, padding_value=0: expected values"),
+        wrong("a float64 buffer filled row by row", '''
+def pad_collate(sequences, padding_value=0):
+    lengths = torch.tensor([len(s) for s in sequences])
+    padded = torch.full((len(sequences), int(lengths.max())), padding_value, dtype=torch.float64)
+    for i, s in enumerate(sequences):
+        padded[i, :len(s)] = s.to(torch.float64)
+    return padded.to(sequences[0].dtype), lengths
+''', "padded for pad_collate of lengths"),
         wrong("torch.full takes padding_value's type: an int buffer for float sequences", '''
 def pad_collate(sequences, padding_value=0):
     lengths = torch.tensor([len(s) for s in sequences])
@@ -632,6 +688,27 @@ def fit_standardize(train_set):
     std = x.std(dim=0)
     return x.mean(dim=0), torch.where(std < 1e-6, torch.ones_like(std), std)
 ''', "std of fit_standardize of 7 samples of one feature, all 100000.3: expected values [1], found [0.008"),
+        wrong("a threshold relative to the mean", '''
+def fit_standardize(train_set):
+    x = torch.stack([train_set[i][0] for i in range(len(train_set))])
+    s = x.std(0)
+    m = x.mean(0)
+    return m, torch.where(s <= 1e-6 * m.abs(), torch.ones_like(s), s)
+''', "std of fit_standardize of 3 samples, features [1000000.0, 1000000.5, 1000001.0]"),
+        wrong("torch.isclose(max, min): a relative tolerance", '''
+def fit_standardize(train_set):
+    x = torch.stack([train_set[i][0] for i in range(len(train_set))])
+    constant = torch.isclose(x.max(dim=0).values, x.min(dim=0).values)
+    std = x.std(dim=0)
+    return x.mean(dim=0), torch.where(constant, torch.ones_like(std), std)
+''', "is not constant, however small its std"),
+        wrong("a threshold on the spread, max - min < 1e-6", '''
+def fit_standardize(train_set):
+    x = torch.stack([train_set[i][0] for i in range(len(train_set))])
+    std = x.std(dim=0)
+    constant = x.max(dim=0).values - x.min(dim=0).values < 1e-6
+    return x.mean(dim=0), torch.where(constant, torch.ones_like(std), std)
+''', "std of fit_standardize of 3 samples, features"),
         right("one batch of the whole split from a DataLoader, max == min", '''
 def fit_standardize(train_set):
     x, _ = next(iter(DataLoader(train_set, batch_size=len(train_set))))
