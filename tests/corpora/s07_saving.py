@@ -374,6 +374,34 @@ def strip_prefix(state_dict, prefix="module."):
     word = prefix.rstrip(".")
     return {(name[len(prefix):] if name.startswith(word) else name): value for name, value in state_dict.items()}
 ''', "remove the prefix only at the start of a name"),
+        wrong("returns the caller's own dict when no name starts with the prefix", '''
+def strip_prefix(state_dict, prefix="module."):
+    if not any(name.startswith(prefix) for name in state_dict):
+        return state_dict
+    return {(name[len(prefix):] if name.startswith(prefix) else name): value for name, value in state_dict.items()}
+''', "expected a new dictionary, found the state_dict that was passed in"),
+        wrong("renames in place only when there is something to rename, and returns the caller's dict", '''
+from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
+
+
+def strip_prefix(state_dict, prefix="module."):
+    if any(name.startswith(prefix) for name in state_dict):
+        state_dict = dict(state_dict)
+        consume_prefix_in_state_dict_if_present(state_dict, prefix)
+    return state_dict
+''', "expected a new dictionary, found the state_dict that was passed in"),
+        wrong("clones every tensor", '''
+def strip_prefix(state_dict, prefix="module."):
+    return {(k[len(prefix):] if k.startswith(prefix) else k): v.clone() for k, v in state_dict.items()}
+''', "expected the state_dict's own tensors as values, found copies for"),
+        wrong("a deep copy of the state_dict, renamed", '''
+import copy
+
+
+def strip_prefix(state_dict, prefix="module."):
+    copied = copy.deepcopy(state_dict)
+    return {name.removeprefix(prefix): value for name, value in copied.items()}
+''', "expected the state_dict's own tensors as values, found copies for"),
         right("re.escape and count=1", '''
 import re
 
@@ -539,7 +567,8 @@ def predict(model, x):
     pred = model(x)
     model.train(was_training)
     return pred
-''', "some no longer require grad"),
+''', "found [True]. Hint: run the forward pass inside `with torch.no_grad():` (detaching the output afterwards, or "
+          "freezing the parameters"),
         wrong("clears the gradients it finds", '''
 def predict(model, x):
     was_training = model.training
@@ -560,13 +589,48 @@ def predict(model, x):
     finally:
         model.train(mode)
 '''),
-        right("detach() instead of no_grad", '''
+        wrong("detach() instead of no_grad: the forward pass is still recorded", '''
 def predict(model, x):
     training = model.training
     model.eval()
     out = model(x).detach()
     if training:
         model.train()
+    return out
+''', "gradient recording during the forward pass of predict: expected off (torch.no_grad()), found [True]"),
+        wrong("detach() instead of no_grad, mode restored with train(was)", '''
+def predict(model, x):
+    was = model.training
+    model.eval()
+    out = model(x).detach()
+    model.train(was)
+    return out
+''', "gradient recording during the forward pass of predict: expected off"),
+        wrong(".data instead of no_grad", '''
+def predict(model, x):
+    was = model.training
+    model.eval()
+    out = model(x).data
+    model.train(was)
+    return out
+''', "gradient recording during the forward pass of predict: expected off"),
+        wrong("restores only the top module's flag: the submodules stay in evaluation mode", '''
+def predict(model, x):
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        out = model(x)
+    model.training = was
+    return out
+''', "the submodules' mode after predict: expected every module of the model in training mode"),
+        right("every module's own mode remembered and put back", '''
+def predict(model, x):
+    modes = {module: module.training for module in model.modules()}
+    model.eval()
+    with torch.no_grad():
+        out = model(x)
+    for module, mode in modes.items():
+        module.training = mode
     return out
 '''),
     ],

@@ -215,7 +215,7 @@ def predict_in_chunks(model, x, max_batch):
             outputs.append(model(x[start:start + max_batch]))
     return torch.cat(outputs)
 '''),
-        right("ceil division and detach", '''
+        wrong("ceil division and detach: every chunk's forward pass is still recorded", '''
 import math
 
 
@@ -224,6 +224,19 @@ def predict_in_chunks(model, x, max_batch):
     for i in range(math.ceil(len(x) / max_batch)):
         pieces.append(model(x[i * max_batch:(i + 1) * max_batch]).detach())
     return torch.cat(pieces, dim=0)
+''', "gradient recording during the model's forward passes in predict_in_chunks: expected off"),
+        wrong("split and detach instead of no_grad", '''
+def predict_in_chunks(model, x, max_batch):
+    return torch.cat([model(c).detach() for c in torch.split(x, max_batch)])
+''', "gradient recording during the model's forward passes in predict_in_chunks: expected off"),
+        wrong("detaches the joined result", '''
+def predict_in_chunks(model, x, max_batch):
+    return torch.cat([model(c) for c in torch.split(x, max_batch)]).detach()
+''', "expected off (torch.no_grad()), found [True, True, True]"),
+        right("torch.no_grad() as a decorator", '''
+@torch.no_grad()
+def predict_in_chunks(model, x, max_batch):
+    return torch.cat([model(x[start:start + max_batch]) for start in range(0, len(x), max_batch)])
 '''),
     ],
     "05": [
@@ -321,6 +334,24 @@ def linear_forward(x, weight, bias):
 def linear_forward(x, weight, bias):
     return torch.mm(x, weight.T) + bias
 ''', "self must be a matrix"),
+        wrong("weight @ x.T for a batch, x.transpose(0, -1) for more: scrambles the leading dimensions", '''
+def linear_forward(x, weight, bias):
+    if x.dim() <= 2:
+        return (weight @ x.T).T + bias
+    columns = x.transpose(0, -1).reshape(x.shape[-1], -1)
+    return (weight @ columns).T.reshape(*x.shape[:-1], -1) + bias
+''', "linear_forward for x of shape (2, 3, 4) and weight (3, 4): expected values"),
+        wrong("a loop over the second dimension, stacked first: (T, B, out) instead of (B, T, out)", '''
+def linear_forward(x, weight, bias):
+    if x.dim() <= 2:
+        return x @ weight.T + bias
+    return torch.stack([linear_forward(x[:, t], weight, bias) for t in range(x.shape[1])])
+''', "linear_forward for x of shape (2, 3, 4) and weight (3, 4): expected shape (2, 3, 3), found (3, 2, 3)"),
+        right("flattened to a matrix and reshaped back", '''
+def linear_forward(x, weight, bias):
+    flat = x.reshape(-1, x.shape[-1])
+    return (flat @ weight.T + bias).reshape(*x.shape[:-1], weight.shape[0])
+'''),
         right("matmul with transpose(0, 1)", '''
 def linear_forward(x, weight, bias):
     return torch.matmul(x, weight.transpose(0, 1)) + bias
@@ -585,6 +616,41 @@ def infer(model, x):
     model.train(was_training)
     return out
 ''', "some no longer require grad after the call"),
+        wrong("detach() instead of no_grad(): the forward pass is still recorded", '''
+def infer(model, x):
+    was = model.training
+    model.eval()
+    out = model(x).detach()
+    model.train(was)
+    return out
+''', "gradient recording during the forward pass: expected off (torch.no_grad()), found [True, True]"),
+        wrong(".data instead of no_grad()", '''
+def infer(model, x):
+    was = model.training
+    model.eval()
+    out = model(x).data
+    model.train(was)
+    return out
+''', "gradient recording during the forward pass: expected off"),
+        wrong("restores only the top module's flag: the submodules stay in evaluation mode", '''
+def infer(model, x):
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        out = model(x)
+    model.training = was
+    return out
+''', "the submodules' mode after the call: expected every module of the model in training mode"),
+        right("every module's own mode remembered and put back", '''
+def infer(model, x):
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    with torch.no_grad():
+        out = model(x)
+    for module, mode in modes:
+        module.train(mode)
+    return out
+'''),
         right("inference_mode and try/finally", '''
 def infer(model, x):
     mode = model.training
