@@ -408,6 +408,14 @@ def predict(model, x):
     with torch.inference_mode():
         return model(x)
 '''),
+        right("predicts with a deep copy of the model in evaluation mode", '''
+import copy
+
+
+def predict(model, x):
+    with torch.no_grad():
+        return copy.deepcopy(model).eval()(x)
+'''),
         right("restores the previous mode afterwards", '''
 def predict(model, x):
     was_training = model.training

@@ -623,6 +623,15 @@ def predict(model, x):
     model.training = was
     return out
 ''', "the submodules' mode after predict: expected every module of the model in training mode"),
+        right("predicts with a deep copy of the model, which it leaves as it was", '''
+import copy
+
+
+def predict(model, x):
+    copied = copy.deepcopy(model).eval()
+    with torch.no_grad():
+        return copied(x)
+'''),
         right("every module's own mode remembered and put back", '''
 def predict(model, x):
     modes = {module: module.training for module in model.modules()}

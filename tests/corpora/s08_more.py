@@ -233,6 +233,15 @@ def predict_in_chunks(model, x, max_batch):
 def predict_in_chunks(model, x, max_batch):
     return torch.cat([model(c) for c in torch.split(x, max_batch)]).detach()
 ''', "expected off (torch.no_grad()), found [True, True, True]"),
+        right("calls a deep copy of the model", '''
+import copy
+
+
+def predict_in_chunks(model, x, max_batch):
+    copied = copy.deepcopy(model)
+    with torch.no_grad():
+        return torch.cat([copied(chunk) for chunk in x.split(max_batch)])
+'''),
         right("torch.no_grad() as a decorator", '''
 @torch.no_grad()
 def predict_in_chunks(model, x, max_batch):
@@ -641,6 +650,14 @@ def infer(model, x):
     model.training = was
     return out
 ''', "the submodules' mode after the call: expected every module of the model in training mode"),
+        right("a deep copy of the model in evaluation mode", '''
+import copy
+
+
+def infer(model, x):
+    with torch.no_grad():
+        return copy.deepcopy(model).eval()(x)
+'''),
         right("every module's own mode remembered and put back", '''
 def infer(model, x):
     modes = [(module, module.training) for module in model.modules()]
