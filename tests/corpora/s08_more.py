@@ -233,15 +233,6 @@ def predict_in_chunks(model, x, max_batch):
 def predict_in_chunks(model, x, max_batch):
     return torch.cat([model(c) for c in torch.split(x, max_batch)]).detach()
 ''', "expected off (torch.no_grad()), found [True, True, True]"),
-        right("calls a deep copy of the model", '''
-import copy
-
-
-def predict_in_chunks(model, x, max_batch):
-    copied = copy.deepcopy(model)
-    with torch.no_grad():
-        return torch.cat([copied(chunk) for chunk in x.split(max_batch)])
-'''),
         right("torch.no_grad() as a decorator", '''
 @torch.no_grad()
 def predict_in_chunks(model, x, max_batch):
