@@ -71,3 +71,25 @@ def test_a_malformed_request_is_skipped(zygote, tmp_path):
     os.write(zygote.stdin.fileno(), b"not json\n{\"slot\": 1}\n" + json.dumps({"job": job, "slot": 0}).encode()
              + b"\n")
     assert [message["job"] for message in _lines(zygote, 1, 60)] == [job]
+
+
+def test_a_failed_cell_does_not_keep_its_frames_alive(zygote, tmp_path):
+    """A function that ran out of memory keeps its locals alive through the traceback a kernel stores for
+    %debug, and starves every later cell (a memory bomb cost a correct learner the last exercise's hidden tests
+    on one machine and not on another). The learner's process lets a failed cell's frames go."""
+    job = str(tmp_path / "job")
+    os.makedirs(os.path.join(job, "files"))
+    learner = ("import weakref\nclass Big:\n    pass\ndef runaway():\n    hoard = Big()\n    global ref\n"
+               "    ref = weakref.ref(hoard)\n    raise MemoryError('out of memory')\nrunaway()")
+    test = "assert ref() is None, 'the failed cell still holds its locals'"
+    cells = [{"cell_type": "code", "source": learner, "metadata": {"nbgrader": {}}},
+             {"cell_type": "code", "source": test,
+              "metadata": {"nbgrader": {"grade": True, "grade_id": "t", "points": 1, "locked": True}}}]
+    with open(os.path.join(job, "job.json"), "w") as f:
+        json.dump({"cells": cells, "files": [], "setup": ""}, f)
+    os.write(zygote.stdin.fileno(), (json.dumps({"job": job, "slot": 0}) + "\n").encode())
+    assert [message["job"] for message in _lines(zygote, 1, 60)] == [job]
+    with open(os.path.join(job, "results.jsonl")) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    errors = {r["i"]: r.get("error") for r in records if r.get("event") != "start"}
+    assert errors[0]["ename"] == "MemoryError" and errors[1] is None, records
