@@ -326,6 +326,17 @@ def keep_reasons(log, path):
     os.replace(path + ".tmp", path)
 
 
+# This package's own course folder; the grading/ scripts pass theirs with --course.
+DEFAULT_COURSE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "grading")
+
+
+def course_problem(course):
+    """Why `course` cannot be graded from, or None: the check grading/autograde's siblings share too."""
+    if not os.path.isfile(os.path.join(course, "nbgrader_config.py")):
+        return f"{course} is not an nbgrader course folder (no nbgrader_config.py)"
+    return None
+
+
 def main(argv=None):
     quiet_library_notes()
     for stream in (sys.stdout, sys.stderr):
@@ -337,15 +348,14 @@ def main(argv=None):
     parser.add_argument("assignment", help="the assignment (section) to grade, e.g. 01_tensors")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="submissions graded at once (default: one per core)")
-    parser.add_argument("--course", default=os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__)))) + "/grading", help="the nbgrader course folder (default: grading/)")
+    parser.add_argument("--course", default=DEFAULT_COURSE, help="the nbgrader course folder (default: grading/)")
     parser.add_argument("--student", action="append", metavar="ID",
                         help="grade only this learner (a folder under submitted/); repeat for more")
     args = parser.parse_args(argv)
     started = time.monotonic()
     course = os.path.abspath(args.course)
-    if not os.path.isfile(os.path.join(course, "nbgrader_config.py")):
-        print(f"autograde: {course} is not an nbgrader course folder (no nbgrader_config.py)", file=sys.stderr)
+    if course_problem(course):
+        print(f"autograde: {course_problem(course)}", file=sys.stderr)
         return 2
     config, coursedir, api = load_course(course)
     assignment = args.assignment

@@ -29,16 +29,14 @@ import os
 import sys
 from collections import defaultdict
 
+from torchcourse.grader.report import exercise_of
+
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
 def _cell(text):
     text = "" if text is None else str(text)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _exercise(grade_name):
-    return grade_name.rsplit("-", 1)[0] if "-" in grade_name else grade_name
 
 
 def rows(gradebook, exercises=False):
@@ -53,7 +51,7 @@ def rows(gradebook, exercises=False):
             per = defaultdict(float)
             for notebook in assignment.notebooks:
                 for cell in notebook.grade_cells:
-                    per[_exercise(cell.name)] += cell.max_score
+                    per[exercise_of(cell.name)] += cell.max_score
             parts[assignment.name] = sorted(per)
             for name in sorted(per):
                 columns.append(f"{assignment.name} {name}")
@@ -73,7 +71,7 @@ def rows(gradebook, exercises=False):
                 total = submission.score - (submission.late_submission_penalty or 0)
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:
-                        per[_exercise(grade.name)] += grade.score or 0.0
+                        per[exercise_of(grade.name)] += grade.score or 0.0
             values.append(round(total, 2))
             for exercise in parts.get(assignment.name, []):
                 values.append(round(per[exercise], 2))
@@ -102,18 +100,16 @@ def export(db_url, course_id, to, exercises=False):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="grading/export-canvas", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    default_course = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                                  "grading")
-    parser.add_argument("--course", default=default_course, help="the nbgrader course folder (default: grading/)")
+    from torchcourse.grader.autograde import DEFAULT_COURSE, course_problem, load_course
+
+    parser.add_argument("--course", default=DEFAULT_COURSE, help="the nbgrader course folder (default: grading/)")
     parser.add_argument("--to", help="the CSV to write (default: COURSE/exports/canvas.csv)")
     parser.add_argument("--exercises", action="store_true", help="also one column per exercise")
     args = parser.parse_args(argv)
     course = os.path.abspath(args.course)
-    if not os.path.isfile(os.path.join(course, "nbgrader_config.py")):
-        print(f"export-canvas: {course} is not an nbgrader course folder (no nbgrader_config.py)", file=sys.stderr)
+    if course_problem(course):
+        print(f"export-canvas: {course_problem(course)}", file=sys.stderr)
         return 2
-    from torchcourse.grader.autograde import load_course
-
     _, coursedir, _ = load_course(course)
     to = args.to or os.path.join(course, "exports", "canvas.csv")
     count = export(coursedir.db_url, coursedir.course_id, to, args.exercises)

@@ -44,13 +44,20 @@ def routes(coursedir, assignment):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="grading/release-feedback", description=__doc__.split("\n\n")[0])
     parser.add_argument("assignment", help="the assignment (section), e.g. 01_tensors")
-    parser.add_argument("--course", default="grading", help="the nbgrader course folder")
+    from torchcourse.grader.autograde import (
+        DEFAULT_COURSE,
+        course_problem,
+        learner_id_problem,
+        load_course,
+        quiet_library_notes,
+    )
+
+    parser.add_argument("--course", default=DEFAULT_COURSE, help="the nbgrader course folder (default: grading/)")
     args = parser.parse_args(argv)
     course = os.path.abspath(args.course)
-    if not os.path.isfile(os.path.join(course, "nbgrader_config.py")):
-        print(f"release-feedback: {course} is not an nbgrader course folder (no nbgrader_config.py)", file=sys.stderr)
+    if course_problem(course):
+        print(f"release-feedback: {course_problem(course)}", file=sys.stderr)
         return 2
-    from torchcourse.grader.autograde import learner_id_problem, load_course, quiet_library_notes
 
     quiet_library_notes()
     _, coursedir, api = load_course(course)
