@@ -10,6 +10,7 @@ notebooks live in ../solutions and the generated learner notebooks in
 import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import (
                                     AssignLatePenalties,
                                     CheckCellMetadata,
@@ -21,7 +22,7 @@ from nbgrader.preprocessors import (
 
 from torchcourse.grader.late import PerDayPenalty
 from torchcourse.grader.steps import FeedbackExporter, HideHiddenTests, LearnerFeedback, SandboxedExecute
-from torchcourse.grading_hooks import KERNEL_ARGUMENT
+from torchcourse.grading_hooks import KERNEL_ARGUMENT, RunAllGoesOn
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -50,6 +51,9 @@ c.ClearSolutions.code_stub = {
     "python": '# YOUR CODE HERE\nraise NotImplementedError("Exercise not answered yet. Hint: the prompt above '
               'says what to write; replace this line with your code.")',
 }
+
+# Run All in a learner's notebook goes on past a failing exercise, to the progress table in the last cell.
+c.GenerateAssignment.preprocessors = [RunAllGoesOn, *GenerateAssignment.class_traits()["preprocessors"].default()]
 
 # A warning or other stderr output is not a failure; only an exception is.
 # (The first argument is nbgrader's own default, kept.)

@@ -27,6 +27,19 @@ EXERCISE_ID = re.compile(r"ex(\d\d)-(solution|visible|hidden)")
 SOLUTION_BLOCK = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION\n?", re.S)
 
 
+def repository_url():
+    """The course's public repository (pyproject.toml, [project.urls] Repository): notebooks install from it."""
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+
+
+def colab_url(assignment):
+    """Colab's address for a learner notebook, following its GitHub pattern (github/OWNER/REPO/blob/BRANCH/PATH)."""
+    slug = repository_url().removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{slug}/blob/main/notebooks/{assignment}/{assignment}.ipynb"
+
+
 def source_path(assignment):
     return SOLUTIONS / assignment / f"{assignment}.ipynb"
 

@@ -17,6 +17,13 @@ import course
 _snapshots = {}
 
 
+def cell_code(source):
+    """A cell's source as Python, IPython's syntax (the set-up cell's `%pip`) turned into calls, as a kernel does."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
 @functools.cache
 def source_exercises(assignment):
     """The section's exercises from its source notebook, read once per process."""
@@ -42,7 +49,7 @@ def snapshots(assignment):
             # Some cells show a warning on purpose; it belongs to the lesson, not to this test run.
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
                     warnings.catch_warnings(record=True):
-                exec(compile(cell.source, f"<{assignment}:{cell.id}>", "exec"), namespace)
+                exec(compile(cell_code(cell.source), f"<{assignment}:{cell.id}>", "exec"), namespace)
             plt.close("all")
         _snapshots[assignment] = taken
     return _snapshots[assignment]

@@ -42,11 +42,28 @@ def test_notebook_is_stored_clean(notebook):
     assert path.read_text() == nbformat.writes(nb) + "\n"
 
 
-def test_notebook_opens_with_goals_and_ends_with_recap(notebook):
+def test_notebook_opens_with_goals_and_ends_with_recap_and_where_you_stand(notebook):
     _, nb = notebook
-    first, last = nb.cells[0], nb.cells[-1]
+    first, recap, stand, progress = nb.cells[0], nb.cells[-3], nb.cells[-2], nb.cells[-1]
     assert first.cell_type == "markdown" and "After this notebook you will be able to" in first.source
-    assert last.cell_type == "markdown" and "## Recap" in last.source and "**Next:**" in last.source
+    assert recap.cell_type == "markdown" and "## Recap" in recap.source and "**Next:**" in recap.source
+    assert stand.cell_type == "markdown" and stand.source.startswith("## Where you stand"), (
+        "after the recap: '## Where you stand', then the progress table")
+    count = len(course.exercises(nb))
+    assert progress.cell_type == "code" and progress.source == f"check.progress({count})", (
+        f"the last cell must be check.progress({count}), one row per exercise")
+
+
+INSTALL_URL = re.compile(r'%pip install --quiet "torchcourse @ git\+(\S+)"')
+
+
+def test_every_set_up_cell_installs_the_course_checks_when_missing(notebook):
+    """A notebook on its own (Colab, a plain Jupyter) installs the learner package from the course's repository."""
+    _, nb = notebook
+    repository = course.repository_url()
+    found = INSTALL_URL.findall(nb.cells[1].source)
+    assert found == [repository], f"the set-up cell must install torchcourse from {repository} when it is missing"
+    assert 'importlib.util.find_spec("torchcourse") is None' in nb.cells[1].source
 
 
 def test_exercises_follow_the_pattern(notebook):
