@@ -22,7 +22,7 @@ from nbgrader.preprocessors import (
 
 from torchcourse.grader.late import PerDayPenalty
 from torchcourse.grader.steps import FeedbackExporter, HideHiddenTests, LearnerFeedback, SandboxedExecute
-from torchcourse.grading_hooks import KERNEL_ARGUMENT, RunAllGoesOn
+from torchcourse.grader.hooks import KERNEL_ARGUMENT, RunAllGoesOn
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 

@@ -89,7 +89,7 @@ it stays in the instructor's course directory.
 """
 import os
 
-from torchcourse.grading_hooks import KERNEL_ARGUMENT
+from torchcourse.grader.hooks import KERNEL_ARGUMENT
 
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "$course_id"
@@ -153,7 +153,7 @@ chmod 1777 "$exchange"
 # 5. Check it as an unprivileged user: what a learner's server imports and starts.
 chmod -R a+rX "$venv"
 if ! out="$(cd / && runuser -u nobody -- env -i PATH="$venv/bin:/usr/bin:/bin" "$venv/bin/python" -c '
-import nbgrader, torch, torchcourse.check, torchcourse.grading_hooks, jupyterlab, jupyterhub
+import nbgrader, torch, torchcourse.check, torchcourse.grader.hooks, jupyterlab, jupyterhub
 print("torch", torch.__version__, "nbgrader", nbgrader.__version__, "jupyterhub", jupyterhub.__version__)' 2>&1)"; then
     echo "setup-learner-env.sh: the environment is not usable by other users:" >&2
     echo "$out" >&2

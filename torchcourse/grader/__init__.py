@@ -13,5 +13,6 @@
     report      grades CSV, per-exercise plot and the HTML report
     release     `grading/release-feedback`: feedback through the exchange, or listed to hand back (LMS, by hand)
     lms         `grading/export-canvas`: the gradebook as a CSV for an LMS's (Canvas's) gradebook import
+    hooks       nbgrader's kernel set-up (stderr is not a failure) and Run All going on in learners' notebooks
     late        the late-submission penalty nbgrader applies (a LateSubmissionPlugin: a share per day late)
 """

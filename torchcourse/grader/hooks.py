@@ -16,7 +16,7 @@ from ipykernel.iostream import OutStream
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-KERNEL_ARGUMENT = "--IPKernelApp.outstream_class=torchcourse.grading_hooks.StderrAsStdout"
+KERNEL_ARGUMENT = "--IPKernelApp.outstream_class=torchcourse.grader.hooks.StderrAsStdout"
 
 
 class StderrAsStdout(OutStream):
