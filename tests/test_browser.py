@@ -44,8 +44,9 @@ def wait_for(url, seconds=120):
     raise TimeoutError(url)
 
 
-def start_lab(tmp_path_factory, root_dir=None):
-    """`./course lab`, as README says, with a clean workspace and settings; returns (server, base url)."""
+def start_lab(tmp_path_factory, workspace=None):
+    """`./course lab` (the learner's, on `workspace`), or `./course lab --instructor` when no workspace is given,
+    as README says, with clean JupyterLab workspaces and settings; returns (server, base url)."""
     # Clean user settings, except that every cell stays in the page (JupyterLab leaves
     # cells out of view out of the DOM), so the test can count the plots.
     settings = tmp_path_factory.mktemp("settings")
@@ -57,11 +58,13 @@ def start_lab(tmp_path_factory, root_dir=None):
         '{"fetchNews": "false"}')  # no "Would you like to get notified..." toast over the screenshots
     port = free_port()
     server = subprocess.Popen(
-        [str(course.ROOT / "course"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+        [str(course.ROOT / "course"), "lab", *([] if workspace else ["--instructor"]),
+         "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
          f"--IdentityProvider.token={TOKEN}", f"--LabApp.workspaces_dir={tmp_path_factory.mktemp('workspaces')}",
-         f"--LabApp.user_settings_dir={settings}"]
-        + ([f"--ServerApp.root_dir={root_dir}"] if root_dir else []),  # as root too: ./course lab allows it
-        env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"},  # the tests' Agg would hide the plots
+         f"--LabApp.user_settings_dir={settings}"],  # as root too: ./course lab allows it
+        # The tests' Agg backend would hide the plots.
+        env={**{k: v for k, v in os.environ.items() if k != "MPLBACKEND"},
+             **({"COURSE_WORKSPACE": str(workspace)} if workspace else {})},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -79,17 +82,19 @@ def stop_lab(server):
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """The learner's JupyterLab on a folder holding their copy of 01_tensors, every exercise but the last answered.
+    """The learner's JupyterLab on their workspace, where their copy of 01_tensors has every exercise but the last
+    answered (./course lab adds the other sections and leaves that one as it is).
 
     Yields (base url, learner folder, (number, answer) of the last exercise).
     """
-    folder = tmp_path_factory.mktemp("learner")
+    folder = tmp_path_factory.mktemp("learner") / "workspace"
+    folder.mkdir()
     release, source = course.read(course.release_path(SECTION)), course.read(course.source_path(SECTION))
     numbers = sorted(course.exercises(source))
     (folder / SECTION).mkdir()
     nbformat.write(course.fill_answers(release, source, numbers[:-1]), folder / SECTION / f"{SECTION}.ipynb")
     last = course.exercises(source)[numbers[-1]]
-    server, base = start_lab(tmp_path_factory, folder)
+    server, base = start_lab(tmp_path_factory, workspace=folder)
     try:
         yield base, folder, (numbers[-1], course.reference_answer(last.solution))
     finally:
@@ -98,7 +103,7 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def instructor_lab(tmp_path_factory):
-    """The instructor's JupyterLab: plain `./course lab`, on the repository, where the course folder is."""
+    """The instructor's JupyterLab: `./course lab --instructor`, on the repository, where the course folder is."""
     server, base = start_lab(tmp_path_factory)
     try:
         yield base
@@ -158,7 +163,9 @@ def test_learner_runs_validates_and_fixes_an_exercise(lab, page):
     # The kernel has started when the status bar says so (on a loaded machine, tens of seconds).
     page.locator(".jp-StatusBar-Widget", has_text="Idle").first.wait_for(timeout=240_000)
 
-    # Run all: every plot renders, and the run stops at the one exercise left unanswered.
+    # The workspace holds every section; this one is the learner's own copy, not replaced.
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == course.ASSIGNMENTS
+    # Run all: every plot renders, the unanswered exercise shows its error, and the run goes on to the last cell.
     started = page.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]"))
     for _ in range(3):  # a click that lands before the notebook has focus runs nothing: try again
         page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
@@ -173,7 +180,19 @@ def test_learner_runs_validates_and_fixes_an_exercise(lab, page):
     error.first.wait_for(timeout=300_000)
     assert "Exercise not answered yet" in error.first.inner_text()
     assert page.locator(".jp-RenderedImage img").count() >= 2, "the notebook's plots did not render"
+    table = page.locator(".jp-OutputArea-output", has_text="Where you stand")
+    table.wait_for(timeout=300_000)
+    text = table.inner_text()
+    exercises = len(course.exercises(course.read(course.source_path(SECTION))))
+    assert re.search(r"Exercise 1\s+passed", text) and re.search(rf"Exercise {int(number)}\s+not answered", text), text
+    assert f"{exercises - 1} of {exercises} exercises pass their visible tests" in text, text
+    table.scroll_into_view_if_needed()
     shot(page, "learner-1-run-all")
+
+    # The learner's JupyterLab has Validate but not the instructor's tools.
+    page.get_by_role("menuitem", name="Nbgrader").click()
+    assert page.get_by_role("menuitem", name="Formgrader").count() == 0
+    page.keyboard.press("Escape")
 
     # Validate: the untouched exercise fails, named, with its hint.
     dialog = validate(page)
