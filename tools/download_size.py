@@ -44,7 +44,7 @@ def summary(report):
         metadata = item.get("metadata") or {}
         if metadata.get("name") == "torch":
             torch = f"torch {metadata.get('version')}: {size / 1e6:.0f} MB"
-    line = f"{len(items)} packages, {sizes / 1e6:.0f} MB to download"
+    line = f"{len(items)} package{'' if len(items) == 1 else 's'}, {sizes / 1e6:.0f} MB to download"
     if unknown:
         line += f" ({unknown} of unknown size)"
     if torch:
