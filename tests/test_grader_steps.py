@@ -266,3 +266,22 @@ def test_progress_lines_show_scores_and_no_library_warnings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "two: 6/36" in result.stdout and "none: 0/36" in result.stdout, result.stdout
     assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_section_helpers_travel_by_value_so_the_learners_process_cannot_swap_them(monkeypatch):
+    """A helper a test hands to the learner's process runs as the course wrote it, not as the learner's
+    code may have rebound it there (the module's name, looked up on arrival, would be the learner's)."""
+    import pickle
+
+    import cloudpickle
+
+    from torchcourse.grader import tester
+    from torchcourse.sections import s01_tensors as section
+
+    tester.pickle_by_value(cloudpickle)
+    helper = next(v for v in vars(section).values() if callable(v) and getattr(v, "__module__", "") == section.__name__
+                  and hasattr(v, "__code__"))
+    sent = cloudpickle.dumps(helper)
+    monkeypatch.setattr(section, helper.__name__, lambda *a, **k: "rigged")
+    arrived = pickle.loads(sent)
+    assert arrived.__code__.co_code == helper.__code__.co_code, "the helper was sent by name and swapped on arrival"

@@ -117,12 +117,25 @@ def TrustedPickler(file, link):
     return _PICKLER(file, link)
 
 
+def pickle_by_value(cloudpickle):
+    """Have cloudpickle send torchcourse.sections' functions and classes by value (a module name suffices)."""
+    import torchcourse.sections
+
+    if not cloudpickle.list_registry_pickle_by_value() & {torchcourse.sections.__name__}:
+        cloudpickle.register_pickle_by_value(torchcourse.sections)
+
+
 def _pickler_class():
     import cloudpickle
     import numpy
     import torch
 
     from torchcourse.grader import learner
+
+    # The sections' test helpers travel by value, as functions a test cell defines do: handed to the
+    # learner's process (check.in_learner, a spy), they run as the course wrote them, even where the
+    # learner's code has replaced the module's names in its own process.
+    pickle_by_value(cloudpickle)
 
     class Pickler(cloudpickle.Pickler):
         def __init__(self, file, link):
