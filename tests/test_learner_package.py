@@ -20,7 +20,7 @@ from course import ASSIGNMENTS, ROOT
 
 LEARNER_MODULES = {"torchcourse/__init__.py", "torchcourse/check.py", "torchcourse/progress.py", "torchcourse/run.py",
                    "torchcourse/sections/__init__.py"}
-REQUIREMENTS = {"torch", "numpy", "matplotlib", "hypothesis", "tqdm"}
+REQUIREMENTS = {"torch", "numpy", "matplotlib", "hypothesis", "tqdm", "scikit-learn"}
 
 
 def pins():
