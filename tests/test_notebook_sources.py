@@ -130,3 +130,17 @@ def test_every_set_up_cell_picks_the_device_as_section_00_teaches(notebook):
         if cell.cell_type == "code":
             assert not re.match(r"\s*device\s*=", cell.source, re.M) or cell.source == set_up.source, (
                 f"cell {cell.id} picks the device again; use the set-up cell's `device`")
+
+
+def test_visible_test_cells_read_as_a_few_lines_of_checks():
+    """CONVENTIONS.md: at most 15 lines each, a median of at most 10 over the course; machinery lives in
+    torchcourse/sections/."""
+    import statistics
+
+    lengths = {}
+    for assignment in ASSIGNMENTS:
+        for number, exercise in course.exercises(course.read(course.source_path(assignment))).items():
+            lengths[f"{assignment} ex{number}"] = len(exercise.visible.splitlines())
+    long = {name: n for name, n in lengths.items() if n > 15}
+    assert not long, f"visible test cells over 15 lines (move helpers to the section's module): {long}"
+    assert statistics.median(lengths.values()) <= 10, f"median visible test cell: {statistics.median(lengths.values())}"
