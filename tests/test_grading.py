@@ -6,6 +6,8 @@ exactly their points, although each of those answers writes to stderr and
 emits a warning every time it is called (stock nbgrader would give them zero).
 """
 
+import importlib
+
 import course
 from course import ASSIGNMENTS
 from nbformat.v4 import new_output
@@ -15,6 +17,22 @@ def points(source_nb, numbers):
     """The points that exercises `numbers` are worth."""
     wanted = {f"ex{n}-{kind}" for n in numbers for kind in ("visible", "hidden")}
     return sum(c.metadata["nbgrader"]["points"] for c in source_nb.cells if course.grade_id(c) in wanted)
+
+
+def right_answer_notebooks(release, source, assignment):
+    """Learner notebooks whose exercises hold the corpus's right answers: the k-th notebook the k-th right
+    answer of each exercise (the reference where an exercise has fewer)."""
+    corpus = importlib.import_module(f"corpora.s{assignment}").ANSWERS
+    rights = {number: [a.code for a in answers if a.correct] for number, answers in corpus.items()}
+    notebooks = []
+    for k in range(max(map(len, rights.values()), default=0)):
+        nb = course.fill_answers(release, source, sorted(course.exercises(source)))
+        for cell in nb.cells:
+            match = course.EXERCISE_ID.fullmatch(course.grade_id(cell) or "")
+            if match and match.group(2) == "solution" and k < len(rights.get(match.group(1), [])):
+                cell.source = rights[match.group(1)][k]
+        notebooks.append(nb)
+    return notebooks
 
 
 def scores(course_dir, assignment, students):
@@ -42,9 +60,11 @@ class RoundTrip:
         course_dir.submit("reference", assignment, course.fill_answers(release, source, numbers))
         course_dir.submit("untouched", assignment, release)
         course_dir.submit("half_noisy", assignment, course.noisy(course.fill_answers(release, source, half)))
+        rights = [f"right{k}" for k, nb in enumerate(right_answer_notebooks(release, source, assignment))
+                  if course_dir.submit(f"right{k}", assignment, nb) or True]
 
         course_dir.nbgrader("autograde", assignment)
-        found, total = scores(course_dir, assignment, ["reference", "untouched", "half_noisy"])
+        found, total = scores(course_dir, assignment, ["reference", "untouched", "half_noisy", *rights])
 
         assert total == points(source, numbers) > 0
         assert found["reference"] == total, f"reference solution: expected {total} points, found {found['reference']}"
@@ -53,6 +73,10 @@ class RoundTrip:
         assert found["half_noisy"] == expected, (
             f"exercises {half} answered correctly, with warnings and stderr output: "
             f"expected {expected} of {total} points, found {found['half_noisy']}")
+        for name in rights:
+            assert found[name] == total, (
+                f"{name}: the corpus's right answers (number {name[5:]} of each exercise) scored {found[name]} "
+                f"of {total} when graded")
 
 
 for _assignment in ASSIGNMENTS:

@@ -111,6 +111,15 @@ def plain_text(value, limit=20_000):
 # What identifies an object's state, to send only what changed.
 
 
+def _version(tensor):
+    """A tensor's in-place change counter. Tensors made under torch.inference_mode() have none (reading it
+    raises): their values stand in when small, else the signature's other parts (storage, shape) do."""
+    if tensor.is_inference():
+        small = tensor.device.type == "cpu" and tensor.numel() <= 4096
+        return ("inference", tuple(tensor.detach().flatten().tolist()) if small else None)
+    return tensor._version
+
+
 def signature(obj):
     """A cheap summary of an object's state: when it changes, the object is sent again."""
     import numpy
@@ -118,8 +127,8 @@ def signature(obj):
 
     if isinstance(obj, torch.Tensor):
         grad = obj.grad if obj.is_leaf else None
-        return (obj._version, obj.data_ptr() if obj.device.type != "meta" else 0, obj.shape, obj.dtype,
-                obj.requires_grad, None if grad is None else (id(grad), grad._version))
+        return (_version(obj), obj.data_ptr() if obj.device.type != "meta" else 0, obj.shape, obj.dtype,
+                obj.requires_grad, None if grad is None else (id(grad), _version(grad)))
     if type(obj) is numpy.ndarray:
         return (obj.shape, obj.dtype.str, obj.tobytes() if obj.size <= 4096 else id(obj))
     if type(obj) is torch.Generator:
@@ -137,7 +146,7 @@ def signature(obj):
     if isinstance(obj, torch.optim.Optimizer):
         groups = tuple(tuple((k, v) for k, v in g.items() if type(v) in (bool, int, float, str, tuple))
                        + (tuple(id(p) for p in g["params"]),) for g in obj.param_groups)
-        state = tuple((id(p), tuple((k, v._version if isinstance(v, torch.Tensor) else v) for k, v in values.items()))
+        state = tuple((id(p), tuple((k, _version(v) if isinstance(v, torch.Tensor) else v) for k, v in values.items()))
                       for p, values in obj.state.items())
         return (groups, state)
     return None
