@@ -218,9 +218,10 @@ def executed_notebooks(names, notebooks, cache, jobs, log):
 # ---------------------------------------------------------------- the pages
 
 
-def readme_section(text, heading):
-    """README's section under `heading` (e.g. '## Course map'), up to the next heading of its level or higher."""
-    level = len(heading) - len(heading.lstrip("#"))
+def readme_section(text, heading, subsections=True):
+    """README's section under `heading` (e.g. '## Course map'), up to the next heading of its level or higher
+    (with subsections=False, up to its first subsection)."""
+    level = len(heading) - len(heading.lstrip("#")) if subsections else 6
     lines = text.splitlines()
     fence = False
     start = None
@@ -267,10 +268,12 @@ def front_page(readme, names, repository):
     template = (WEBSITE / "index.md").read_text()
 
     def fill(match):
-        what = match.group(1).strip()
-        return readme_intro(readme) if what == "title" else readme_section(readme, what)
+        what = match.group(2).strip()
+        if what == "title":
+            return readme_intro(readme)
+        return readme_section(readme, what, subsections=not match.group(1))
 
-    page = re.sub(r"<!--\s*README:\s*(.+?)\s*-->", fill, template)
+    page = re.sub(r"<!--\s*README(, without subsections)?:\s*(.+?)\s*-->", fill, template)
     page = site_links(page, names, repository).replace("{repository}", repository)
     toctree = "\n".join(["```{toctree}", ":hidden:", ":maxdepth: 1", "", *names, "```"])
     return page.rstrip() + "\n\n" + toctree + "\n"
@@ -344,6 +347,7 @@ def build(out=DEFAULT_OUT, cache=DEFAULT_CACHE, notebooks=NOTEBOOKS, jobs=None, 
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(rendered, out, ignore=shutil.ignore_patterns("_sources"))
+    (out / ".nojekyll").touch()  # GitHub Pages publishing from a branch would otherwise hide _static/ and _images/
     for name in names:
         (out / "notebooks" / name).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cache / "work" / name / f"{name}.ipynb", out / "notebooks" / name / f"{name}.ipynb")
