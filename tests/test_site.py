@@ -244,18 +244,26 @@ def test_a_rebuild_after_changing_one_section_executes_only_that_section(site, t
     assert run_build(tmp_path / "site", again, "--notebooks", notebooks)["executed"] == []
 
 
-def test_the_cache_key_covers_the_notebook_the_files_beside_it_and_torchcourse(tmp_path):
-    folder = tmp_path / "00_intro"
-    folder.mkdir()
+def test_the_cache_key_covers_the_notebook_the_files_beside_it_and_torchcourse(tmp_path, monkeypatch):
+    root = tmp_path / "course"
+    shutil.copytree(course.ROOT / "torchcourse", root / "torchcourse",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(course.ROOT / "requirements.txt", root / "requirements.txt")
+    monkeypatch.setattr(builder, "ROOT", root)
+    folder = root / "notebooks" / "00_intro"
+    folder.mkdir(parents=True)
     notebook = folder / "00_intro.ipynb"
     notebook.write_bytes(course.release_path("00_intro").read_bytes())
-    first = builder.cache_key(notebook)
-    assert builder.cache_key(notebook) == first
-    (folder / "data.csv").write_text("1,2\n")
-    assert builder.cache_key(notebook) != first
-    keys = {builder.cache_key(course.release_path(name)) for name in course.ASSIGNMENTS}
-    assert len(keys) == len(course.ASSIGNMENTS)
-    assert any(p.name == "run.py" for p in (course.ROOT / "torchcourse").iterdir())  # what the key reads
+    keys = [builder.cache_key(notebook)]
+    assert builder.cache_key(notebook) == keys[0]
+    (folder / ".ipynb_checkpoints").mkdir()  # Jupyter's own files do not count
+    (folder / ".ipynb_checkpoints" / "00_intro-checkpoint.ipynb").write_text("{}")
+    assert builder.cache_key(notebook) == keys[0]
+    changes = [notebook, folder / "data.csv", root / "torchcourse" / "check.py", root / "requirements.txt"]
+    for path in changes:  # the notebook, a data file beside it (new), the course's package, the pins
+        path.write_bytes((path.read_bytes() if path.exists() else b"") + b"\n")
+        keys.append(builder.cache_key(notebook))
+    assert len(set(keys)) == len(keys), "a change the executed notebook depends on left its cache key unchanged"
 
 
 # ---------------------------------------------------------------- in Chromium
