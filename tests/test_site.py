@@ -210,6 +210,37 @@ def test_exercises_are_shown_as_learners_get_them(site):
         assert len(soup.select(".cell_output")) >= 10, name
 
 
+def test_cleaning_an_executed_notebook():
+    """What build.py keeps of a run: teaching outputs, no exercise or progress output, widgets as text."""
+    v4 = nbformat.v4
+    stream = v4.new_output("stream", name="stdout", text="shown\n")
+    error = v4.new_output("error", ename="NotImplementedError", evalue="Exercise not answered yet", traceback=[])
+    teaching = v4.new_code_cell("print('shown')", outputs=[stream])
+    stub = v4.new_code_cell("def f():\n    raise NotImplementedError", outputs=[error],
+                            metadata={"nbgrader": {"solution": True, "grade": False}})
+    visible = v4.new_code_cell('"""Exercise 1, visible tests: f."""', outputs=[error],
+                               metadata={"nbgrader": {"solution": False, "grade": True}})
+    progress = v4.new_code_cell("check.progress(1)", outputs=[stream])
+    bar = v4.new_code_cell("for _ in tqdm(range(3)): pass", outputs=[v4.new_output(
+        "display_data", data={builder.WIDGET_VIEW: {"model_id": "box"}, "text/plain": "  0%|  | 0/3"})])
+    nb = v4.new_notebook(cells=[teaching, stub, visible, progress, bar])
+    models = {"box": ("HBoxModel", {"children": ["IPY_MODEL_l", "IPY_MODEL_p", "IPY_MODEL_r"]}),
+              "l": ("HTMLModel", {"value": "training: 100%"}), "p": ("FloatProgressModel", {"value": 3, "max": 3}),
+              "r": ("HTMLModel", {"value": " 3/3 [00:01&lt;00:00]"})}
+    nb.metadata["widgets"] = {builder.WIDGET_STATE: {"state": {
+        key: {"state": {"_model_name": model, **state}} for key, (model, state) in models.items()}}}
+    cleaned = builder.clean(nb, "00_test")
+    assert [len(cell.outputs) for cell in cleaned.cells] == [1, 0, 0, 0, 1]
+    assert cleaned.cells[4].outputs[0].data == {"text/plain": "training: 100%|██████████| 3/3 [00:01<00:00]"}
+    assert "widgets" not in cleaned.metadata
+    # A teaching cell that raised stops the build, unless it is tagged to raise.
+    broken = v4.new_notebook(cells=[v4.new_code_cell("1 / 0", outputs=[error], id="n-001")])
+    with pytest.raises(builder.BuildError, match="00_test, cell n-001: NotImplementedError"):
+        builder.clean(broken, "00_test")
+    broken.cells[0].metadata["tags"] = ["raises-exception"]
+    assert len(builder.clean(broken, "00_test").cells[0].outputs) == 1
+
+
 def test_every_section_links_its_notebook_and_colab(site):
     out, _, _ = site
     repository = builder.repository_url()

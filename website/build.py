@@ -41,7 +41,7 @@ DEFAULT_OUT = ROOT / "site"
 DEFAULT_CACHE = ROOT / ".site-cache"
 
 # Bump when what is cached changes (how notebooks are executed or cleaned), so old entries are not reused.
-CACHE_FORMAT = "course-site-1"
+CACHE_FORMAT = "course-site-2"
 CELL_TIMEOUT = 600  # seconds for one cell
 SECTION_NAME = re.compile(r"\d\d_[a-z0-9_]+")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -143,7 +143,7 @@ def _tqdm_text(view, state):
         return None
     left, bar, right = children
     filled = round(10 * (bar.get("value") or 0) / (bar.get("max") or 1))
-    text = f"{left.get('value', '')}|{'█' * filled}{' ' * (10 - filled)}| {right.get('value', '')}"
+    text = f"{left.get('value', '')}|{'█' * filled}{' ' * (10 - filled)}|{right.get('value', '')}"
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
