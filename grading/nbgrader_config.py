@@ -12,17 +12,17 @@ import os
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import (
-                                    AssignLatePenalties,
-                                    CheckCellMetadata,
-                                    GetGrades,
-                                    IgnorePattern,
-                                    LimitOutput,
-                                    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
 )
 
+from torchcourse.grader.hooks import KERNEL_ARGUMENT, RunAllGoesOn
 from torchcourse.grader.late import PerDayPenalty
 from torchcourse.grader.steps import FeedbackExporter, HideHiddenTests, LearnerFeedback, SandboxedExecute
-from torchcourse.grader.hooks import KERNEL_ARGUMENT, RunAllGoesOn
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
