@@ -170,3 +170,79 @@ def test_frames_over_the_limit_or_not_json_are_protocol_errors():
     finally:
         a.close()
         b.close()
+
+
+def _data(t):
+    t.data.add_(1)
+
+
+def _numpy_view(t):
+    t.detach().numpy()[0] = 99
+
+
+def _storage(t):
+    t.untyped_storage().copy_(torch.full_like(t, 7).untyped_storage())
+
+
+def _grad_data(t):
+    t.grad.data.zero_()
+
+
+def _module_weight_data(m):
+    m.weight.data.fill_(3)
+
+
+def _module_tensor_attribute(m):
+    m.mask = torch.ones(2)
+
+
+def _large_array(a):
+    a[-1] = 5
+
+
+def _optimizer_state_data(opt):
+    opt.state[opt.param_groups[0]["params"][0]]["momentum_buffer"].data.mul_(2)
+
+
+def _with_grad():
+    t = torch.arange(4.0, requires_grad=True)
+    t.grad = torch.ones(4)
+    return t
+
+
+def _linear():
+    m = nn.Linear(2, 2)
+    m.mask = torch.zeros(2)
+    return m
+
+
+def _sgd():
+    p = nn.Parameter(torch.ones(3))
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = torch.ones(3)
+    opt.step()
+    return opt
+
+
+@pytest.mark.parametrize("make, change", [
+    (lambda: torch.arange(4.0, requires_grad=True), _data),
+    (lambda: torch.arange(10_000.0), _numpy_view),
+    (lambda: torch.arange(4.0), _storage),
+    (_with_grad, _grad_data),
+    (_linear, _module_weight_data),
+    (_linear, _module_tensor_attribute),
+    (lambda: numpy.zeros(10_000), _large_array),
+    (_sgd, _optimizer_state_data),
+    (lambda: torch.inference_mode()(lambda: torch.arange(10_000.0))(), _storage),
+], ids=lambda f: getattr(f, "__name__", "")[:30])
+def test_in_place_changes_that_bypass_the_version_counter_are_seen(make, change):
+    """A learner's function that changes a value through `.data`, a NumPy view or the storage (none of which
+    PyTorch counts as an in-place change) still has its change sent back to the test."""
+    registry = wire.Registry("L")
+    value = make()
+    wire.Encoder(registry, Handles()).encode(value)  # as a reply sends it: a module's parameters with it
+    with torch.no_grad():
+        change(value)
+    changed = registry.changed()
+    assert any(v is value or (isinstance(value, nn.Module) and v is value.weight) for v in changed), \
+        "the change went unseen"

@@ -406,8 +406,9 @@ class Link:
         if payload is not None:
             buffer = io.BytesIO()
             pickler = TrustedPickler(buffer, self)
-            fresh = [obj for obj in self.registry.changed() if type(obj) not in CONTAINERS]
-            for obj in self.registry.changed():
+            changed = self.registry.changed()
+            fresh = [obj for obj in changed if type(obj) not in CONTAINERS]
+            for obj in changed:
                 if type(obj) in CONTAINERS:
                     pickler.containers[id(obj)] = self.registry.ident(obj)
             pickler.share_tree(payload)

@@ -111,13 +111,35 @@ def plain_text(value, limit=20_000):
 # What identifies an object's state, to send only what changed.
 
 
-def _version(tensor):
-    """A tensor's in-place change counter. Tensors made under torch.inference_mode() have none (reading it
-    raises): their values stand in when small, else the signature's other parts (storage, shape) do."""
-    if tensor.is_inference():
-        small = tensor.device.type == "cpu" and tensor.numel() <= 4096
-        return ("inference", tuple(tensor.detach().flatten().tolist()) if small else None)
-    return tensor._version
+HASH_LIMIT = 256 * 2**20  # bytes: larger values are compared by their version counter and storage alone
+
+
+def _digest(buffer):
+    """A checksum of a buffer's bytes: a change to any of them changes it (unless made to collide, which
+    only hides the learner's own change from the test)."""
+    import zlib
+
+    return zlib.crc32(buffer)
+
+
+def _state(tensor):
+    """What tells that a tensor's values changed: its in-place change counter, and a checksum of its values,
+    since PyTorch does not count every change (through `.data`, a NumPy view of it, its storage; tensors
+    made under torch.inference_mode() have no counter at all). Read on every frame, so kept cheap: a
+    contiguous CPU tensor's memory is read where it lies."""
+    import ctypes
+
+    import torch
+
+    version = None if tensor.is_inference() else tensor._version
+    nbytes = tensor.numel() * tensor.element_size()
+    if nbytes > HASH_LIMIT or tensor.layout != torch.strided or tensor.device.type == "meta" or tensor.is_quantized:
+        return version, None
+    if not nbytes:
+        return version, 0
+    if tensor.device.type == "cpu" and tensor.is_contiguous():
+        return version, _digest((ctypes.c_char * nbytes).from_address(tensor.data_ptr()))
+    return version, _digest(byte_view(tensor))
 
 
 def signature(obj):
@@ -127,10 +149,11 @@ def signature(obj):
 
     if isinstance(obj, torch.Tensor):
         grad = obj.grad if obj.is_leaf else None
-        return (_version(obj), obj.data_ptr() if obj.device.type != "meta" else 0, obj.shape, obj.dtype,
-                obj.requires_grad, None if grad is None else (id(grad), _version(grad)))
+        return (_state(obj), obj.data_ptr() if obj.device.type != "meta" else 0, obj.shape, obj.stride(),
+                obj.dtype, obj.requires_grad, None if grad is None else (id(grad), _state(grad)))
     if type(obj) is numpy.ndarray:
-        return (obj.shape, obj.dtype.str, obj.tobytes() if obj.size <= 4096 else id(obj))
+        return (obj.shape, obj.dtype.str, obj.strides,
+                id(obj) if obj.dtype.hasobject or obj.nbytes > HASH_LIMIT else _digest(numpy.ascontiguousarray(obj)))
     if type(obj) is torch.Generator:
         return obj.get_state().numpy().tobytes() if obj.device.type == "cpu" else id(obj)
     if type(obj) in (list, set):
@@ -141,30 +164,36 @@ def signature(obj):
         plain = tuple((k, v) for k, v in vars(obj).items()
                       if v is None or type(v) in (bool, int, float, str) or (type(v) is tuple and len(v) < 10))
         counts = tuple((k, len(v)) for k, v in vars(obj).items() if type(v) in (list, dict) and not k.startswith("_"))
-        return (obj.training, plain, counts, tuple((k, id(v)) for k, v in obj._parameters.items()),
-                tuple((k, id(v)) for k, v in obj._buffers.items()), tuple((k, id(v)) for k, v in obj._modules.items()))
+        tensors = tuple((k, id(v)) for k, v in vars(obj).items() if isinstance(v, torch.Tensor))
+        return (obj.training, plain, counts, tensors,
+                tuple((k, id(v)) for k, v in obj._parameters.items()),
+                tuple((k, id(v)) for k, v in obj._buffers.items()),
+                tuple((k, id(v)) for k, v in obj._modules.items()))
     if isinstance(obj, torch.optim.Optimizer):
         groups = tuple(tuple((k, v) for k, v in g.items() if type(v) in (bool, int, float, str, tuple))
                        + (tuple(id(p) for p in g["params"]),) for g in obj.param_groups)
-        state = tuple((id(p), tuple((k, _version(v) if isinstance(v, torch.Tensor) else v) for k, v in values.items()))
+        state = tuple((id(p), tuple((k, _state(v) if isinstance(v, torch.Tensor) else v) for k, v in values.items()))
                       for p, values in obj.state.items())
         return (groups, state)
     return None
 
 
-def raw_values(t):
-    """The bytes of t's values, in row-major order, from a CPU copy.
+def byte_view(t):
+    """t's values as a flat NumPy array of bytes, in row-major order, from a CPU copy.
 
     `contiguous()` is not enough: torch calls a view of size 1 with any stride contiguous (x[:, -1] of a
     (1, 5) tensor has stride (5,)), and viewing its elements as bytes needs a last stride of 1."""
     import torch
 
     data = t.detach().cpu().contiguous().reshape(-1)
-    if not data.numel():
-        return b""
-    if data.stride() != (1,):
+    if data.numel() and data.stride() != (1,):
         data = torch.empty(data.shape, dtype=data.dtype).copy_(data)
-    return data.view(torch.uint8).numpy().tobytes()
+    return data.view(torch.uint8).numpy()
+
+
+def raw_values(t):
+    """The bytes of t's values, in row-major order."""
+    return byte_view(t).tobytes()
 
 
 def tensor_bytes(t):
