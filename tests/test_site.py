@@ -9,16 +9,16 @@ images load, navigation follows the course map, search works offline, and the
 pages fit a 390 px wide phone. It saves README's two screenshots of the site.
 """
 
-import functools
-import http.server
 import importlib.util
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
-import threading
+import time
+import urllib.request
 
 import course
 import nbformat
@@ -44,12 +44,11 @@ builder = load_builder()
 
 
 def run_build(out, cache, *extra):
-    """website/build.py as `./course site` runs it; returns its JSON report (what it built and executed)."""
+    """README's `./course site`; returns its JSON report (what it built and executed)."""
     report = out.parent / f"{out.name}-report.json"
-    result = subprocess.run([sys.executable, str(BUILD), "--out", str(out), "--cache", str(cache),
+    result = subprocess.run([str(course.ROOT / "course"), "site", "--out", str(out), "--cache", str(cache),
                              "--report", str(report), *map(str, extra)],
-                            cwd=course.ROOT, capture_output=True, text=True, timeout=1200,
-                            env=dict(os.environ, MPLBACKEND="Agg"))
+                            cwd=course.ROOT, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, f"the site did not build:\n{result.stdout}\n{result.stderr}"
     return json.loads(report.read_text())
 
@@ -83,14 +82,14 @@ def normalized(line):
 
 def solution_only_lines():
     """Lines of the instructor's notebooks that no learner notebook holds (reference solutions, hidden tests),
-    leaving out short or punctuation-only lines; {line: section}."""
+    however short (`return x`), leaving out punctuation-only lines; {line: section}."""
     learner = {normalized(line) for name in course.ASSIGNMENTS for cell in course.read(course.release_path(name)).cells
                for line in cell.source.splitlines()}
     found = {}
     for name in course.ASSIGNMENTS:
         for cell in course.read(course.source_path(name)).cells:
             for line in map(normalized, cell.source.splitlines()):
-                if len(line) >= 20 and re.search(r"[A-Za-z0-9]", line) and line not in learner:
+                if re.search(r"[A-Za-z0-9]", line) and line not in learner:
                     found.setdefault(line, name)
     return found
 
@@ -300,22 +299,50 @@ def test_the_cache_key_covers_the_notebook_the_files_beside_it_and_torchcourse(t
 # ---------------------------------------------------------------- in Chromium
 
 
+def readme_site_blocks():
+    """The code blocks of README's section on the website."""
+    text = builder.readme_section((course.ROOT / "README.md").read_text(), "## The course as a website")
+    return re.findall(r"^```(\w*)\n(.*?)^```", text, re.M | re.S)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
 def served(site):
-    """The built site on a loopback HTTP server: its base URL."""
+    """The built site served by README's command (on a free port rather than 8000): its base URL."""
     out, _, _ = site
-    handler = functools.partial(QuietHandler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    command = next(block for _, block in readme_site_blocks() if "http.server" in block).split()
+    assert command[:3] == ["python3", "-m", "http.server"] and command[command.index("-d") + 1] == out.name, command
+    port = free_port()
+    server = subprocess.Popen([sys.executable, *command[1:-1], str(port)], cwd=out.parent,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/index.html", timeout=2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+def test_readmes_commands_are_the_ones_tested():
+    """README builds with `./course site` (what the fixtures run) and its GitHub Pages example is a valid
+    workflow whose build step is that command, uploading site/."""
+    import yaml
+
+    blocks = readme_site_blocks()
+    assert ("", "./course site\n") in blocks
+    workflow = yaml.safe_load(next(block for kind, block in blocks if kind == "yaml"))
+    steps = workflow["jobs"]["site"]["steps"]
+    assert {"run": "./course site"} in steps
+    assert any(step.get("with", {}).get("path") == "site" for step in steps)
 
 
 @pytest.fixture(scope="module")
