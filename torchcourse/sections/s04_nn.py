@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from torchcourse import check
+from torchcourse.sections.spies import GradModeSpy
 
 # ---------------------------------------------------------------------------------------------------------
 # Figures.
@@ -274,25 +275,6 @@ def check_prediction(out, expected):
     check.that(not out.requires_grad, "predict(model, x)",
                "the output tracks gradients: compute it inside `with torch.no_grad():` (eval() alone does not turn "
                "gradient tracking off).")
-
-
-class SharedLog(list):
-    """A list that copy.deepcopy shares instead of copying: a copy of the model made to predict still writes here."""
-
-    def __deepcopy__(self, memo):
-        return self
-
-
-class GradModeSpy(nn.Module):
-    """Passes its input on, and notes whether autograd was recording during the forward pass."""
-
-    def __init__(self):
-        super().__init__()
-        self.recording = SharedLog()
-
-    def forward(self, h):
-        self.recording.append(torch.is_grad_enabled())
-        return h
 
 
 def recording_in_and_after_predict(predict):

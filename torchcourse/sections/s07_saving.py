@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from torchcourse import check
+from torchcourse.sections.spies import GradModeSpy
 
 
 def _refusal(error):
@@ -326,26 +327,6 @@ def check_nothing_loaded(not_loaded):
 
 # ---------------------------------------------------------------------------------------------------------
 # Exercise 7: predict without side effects.
-
-
-class SharedLog(list):
-    """A list that copy.deepcopy shares instead of copying: a copy of the model made to predict still writes here."""
-
-    def __deepcopy__(self, memo):
-        return self
-
-
-class GradModeSpy(nn.Module):
-    """Wraps a model, and notes whether autograd was recording each time the forward pass ran."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-        self.recording = SharedLog()
-
-    def forward(self, x):
-        self.recording.append(torch.is_grad_enabled())
-        return self.model(x)
 
 
 def predict_and_grad_mode(predict, model, x, grad_mode):

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from torchcourse import check
+from torchcourse.sections.spies import GradModeSpy
 
 # ---------------------------------------------------------------------------------------------------------
 # Exercise 1: predict on the model's device.
@@ -110,26 +111,6 @@ class BatchSizeRecorder(nn.Module):
 
     def forward(self, x):
         self.sizes.append(x.shape[0])
-        return self.model(x)
-
-
-class SharedLog(list):
-    """A list that copy.deepcopy shares instead of copying: a copy of the model made to predict still writes here."""
-
-    def __deepcopy__(self, memo):
-        return self
-
-
-class GradModeSpy(nn.Module):
-    """Wraps a model, and notes whether autograd was recording each time the forward pass ran."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-        self.recording = SharedLog()
-
-    def forward(self, x):
-        self.recording.append(torch.is_grad_enabled())
         return self.model(x)
 
 
