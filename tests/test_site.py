@@ -333,10 +333,14 @@ def served(site):
 
 
 def test_readmes_commands_are_the_ones_tested():
-    """README builds with `./course site` (what the fixtures run) and its GitHub Pages example is a valid
-    workflow whose build step is that command, uploading site/."""
+    """README builds with `./course site` (what the fixtures run) into site/ with its cache in .site-cache/ (what
+    `rm -rf .site-cache` removes), and its GitHub Pages example is a valid workflow whose build step is that
+    command, uploading site/."""
     import yaml
 
+    section = builder.readme_section((course.ROOT / "README.md").read_text(), "## The course as a website")
+    assert builder.DEFAULT_OUT == course.ROOT / "site" and "writes `site/`" in section
+    assert builder.DEFAULT_CACHE == course.ROOT / ".site-cache" and "`rm -rf .site-cache` starts over" in section
     blocks = readme_site_blocks()
     assert ("", "./course site\n") in blocks
     workflow = yaml.safe_load(next(block for kind, block in blocks if kind == "yaml"))
